@@ -1,0 +1,52 @@
+# The two commands README.md gives:
+#   make lab    bring up 3 lab controllers in containers and converge site.yml on them
+#   make test   lint + the molecule scenarios CI runs
+# Both create the venv and prepare the host (engine, node image) themselves.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+VENV ?= .venv
+PYTHON ?= python3
+SCENARIOS ?= default
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+export ANSIBLE_FORCE_COLOR := 0
+export PY_COLORS := 0
+
+# $(call timed,NAME,COMMAND): run COMMAND and print how long the stage took.
+define timed
+	@t0=$$(date +%s); echo "== stage $(1): start"; \
+	rc=0; $(2) || rc=$$?; \
+	echo "== stage $(1): $$(( $$(date +%s) - t0 )) s (exit $$rc)"; exit $$rc
+endef
+
+.PHONY: test lab lab-destroy venv host lint molecule molecule-% clean
+
+test: venv host lint molecule
+
+lab: venv host
+	$(call timed,lab,ansible-playbook playbooks/lab.yml)
+
+lab-destroy: venv
+	$(call timed,lab-destroy,ansible-playbook playbooks/lab-destroy.yml)
+
+# The stamp carries the requirements' hash: editing requirements.txt rebuilds the venv.
+VENV_STAMP := $(VENV)/.stamp-$(shell sha256sum requirements.txt | cut -c1-16)
+venv: $(VENV_STAMP)
+$(VENV_STAMP): requirements.txt
+	$(call timed,venv,rm -rf $(VENV) && $(PYTHON) -m venv $(VENV) \
+		&& $(VENV)/bin/pip install --quiet --upgrade pip \
+		&& $(VENV)/bin/pip install --quiet -r requirements.txt && touch $@)
+
+host: venv
+	$(call timed,host,ansible-playbook playbooks/lab-host.yml)
+
+lint: venv
+	$(call timed,lint,yamllint --strict . && ansible-lint --profile production)
+
+molecule: $(addprefix molecule-,$(SCENARIOS))
+molecule-%: venv host
+	$(call timed,molecule-$*,molecule test -s $*)
+
+clean:
+	rm -rf $(VENV) .cache

@@ -1,0 +1,97 @@
+"""Impossible settings are refused by preflight, before any host is touched (test 6)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import testinfra
+import yaml
+
+from conftest import INVENTORY, PROJECT, docker, playbook, wait_for
+
+BARE = "glance-ha-mol-bare"
+# The same container settings as the scenario's platforms (molecule.yml).
+BARE_RUN = [
+    "run", "-d", "--name", BARE, "--label", "org.glance-ha.lab=molecule",
+    "--network", "glance-ha-mol", "--cap-add", "SYS_ADMIN", "--cap-add", "NET_ADMIN",
+    "--cap-add", "NET_RAW", "--security-opt", "seccomp=unconfined",
+    "--security-opt", "apparmor=unconfined", "--cgroupns", "host",
+    "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw", "--tmpfs", "/run", "--tmpfs", "/run/lock",
+    "--device", "/dev/fuse", "--stop-signal", "SIGRTMIN+3",
+    "glance-ha/node:bookworm", "/lib/systemd/systemd",
+]
+
+
+@pytest.fixture(scope="module")
+def bare_node():
+    """A fresh controller from the bare image, never converged."""
+    docker("rm", "-f", BARE, check=False)
+    docker(*BARE_RUN)
+    host = testinfra.get_host(f"docker://{BARE}")
+    wait_for(lambda: host.run("systemctl is-system-running").stdout.strip() in ("running", "degraded"),
+             "the bare node to boot", timeout=60, interval=1)
+    yield host
+    docker("rm", "-f", BARE, check=False)
+
+
+def _inventory(tmp_path, names: list[str]):
+    """An inventory of controllers that all are the bare container, under several names."""
+    hosts = {n: {"ansible_host": BARE} for n in names}
+    inv = {"all": {"vars": {"ansible_connection": "community.docker.docker",
+                            "ansible_python_interpreter": "/usr/bin/python3"},
+                   "children": {"controllers": {"hosts": hosts},
+                                "glusterfs_servers": {"children": {"controllers": None}}}}}
+    (tmp_path / "group_vars").symlink_to(PROJECT / "inventory" / "lab" / "group_vars")
+    path = tmp_path / "hosts.yml"
+    path.write_text(yaml.safe_dump(inv))
+    return path
+
+
+def _recap(output: str) -> dict[str, dict[str, int]]:
+    recap = {}
+    for line in output.split("PLAY RECAP", 1)[-1].splitlines():
+        match = re.match(r"^(\S+)\s+:\s+(.*)$", line)
+        if match:
+            recap[match.group(1)] = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", match.group(2))}
+    return recap
+
+
+def _assert_refused(run, *phrases: str):
+    out = run.stdout + run.stderr
+    assert run.returncode != 0, out
+    for phrase in phrases:
+        assert phrase in out, out
+    recap = _recap(run.stdout)
+    assert recap, out
+    assert all(r["changed"] == 0 for r in recap.values()), recap
+    assert any(r["failed"] > 0 for r in recap.values()), recap
+
+
+def _assert_untouched(node):
+    assert node.run("dpkg-query -W -f '${Status}' glusterfs-server").stdout.find("installed") < 0
+    assert not node.file("/srv/gluster").exists
+    assert not node.file("/var/lib/glance").exists
+    assert not node.file("/etc/systemd/system/var-lib-glance-images.mount").exists
+
+
+def test_single_controller_is_refused(bare_node, tmp_path):
+    run = playbook("site.yml", inventory=_inventory(tmp_path, ["solo"]))
+    _assert_refused(run, "A single brick has no redundancy", "glusterfs_allow_single_brick")
+    _assert_untouched(bare_node)
+
+
+def test_two_controllers_without_arbiter_are_refused(bare_node, tmp_path):
+    run = playbook("site.yml", inventory=_inventory(tmp_path, ["pair-a", "pair-b"]))
+    _assert_refused(run, "Replica 2 without an arbiter", "glusterfs_allow_replica2")
+    _assert_untouched(bare_node)
+
+
+@pytest.mark.parametrize("brick_dir", ["srv/bricks", "/srv/../etc/bricks", "/var/lib/glance/images/b",
+                                       "/", "/srv/bricks/", "/srv/my bricks"])
+def test_invalid_brick_dir_is_refused(brick_dir, tmp_path):
+    """On the converged cluster: refused, and the recap shows no change anywhere."""
+    run = playbook("site.yml", "-e", yaml.safe_dump({"glusterfs_brick_dir": brick_dir},
+                                                    default_flow_style=True).strip(),
+                   inventory=INVENTORY)
+    _assert_refused(run, "glusterfs_brick_dir", "is not usable")
