@@ -45,8 +45,11 @@ lint: venv
 	$(call timed,lint,yamllint --strict . && ansible-lint --profile production)
 
 molecule: $(addprefix molecule-,$(SCENARIOS))
+# Containers a killed run left behind (label org.glance-ha.lab=molecule) would keep
+# the scenario network busy; molecule's own destroy only knows its platforms.
 molecule-%: venv host
-	$(call timed,molecule-$*,molecule test -s $*)
+	$(call timed,molecule-$*,docker ps -aq --filter label=org.glance-ha.lab=molecule \
+		| xargs -r docker rm -f >/dev/null && molecule test -s $*)
 
 clean:
 	rm -rf $(VENV) .cache

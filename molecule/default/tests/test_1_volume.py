@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 import xml.etree.ElementTree as ET
 
-from conftest import BRICK, GLANCE_UID, MOUNT, VOLUME, ipv4
+from conftest import BRICK, GLANCE_UID, MOUNT, VOLUME, ipv4, wait_for
 
 
 def test_mount_is_native_glusterfs(host):
@@ -39,7 +39,9 @@ def test_write_on_first_read_on_last_and_on_every_brick(nodes):
     for node in nodes:
         assert node.check_output(f"sha256sum {BRICK}/{name}").split()[0] == digest
     first.run_test(f"rm {MOUNT}/{name}")
-    assert not last.file(f"{MOUNT}/{name}").exists
+    # The FUSE client may serve a cached entry for a second (entry-timeout).
+    wait_for(lambda: not last.file(f"{MOUNT}/{name}").exists, "the removal to show on the last node",
+             timeout=10, interval=0.5)
 
 
 def _volume_xml(node):

@@ -126,18 +126,16 @@ def main():
         vol = volume_info(module, name)
     else:
         existing = [b.text for b in vol.iter("brick") if b.text]
-        if existing != bricks:
+        # One replica set has no order that matters; several sets do.
+        single_set = len(bricks) == p["replica"]
+        if (sorted(existing) != sorted(bricks)) if single_set else (existing != bricks):
             module.fail_json(
                 msg="volume %s exists with other bricks; reshaping it is not done implicitly "
                     "(add-brick/replace-brick by hand, then re-run)" % name,
                 existing_bricks=existing, requested_bricks=bricks)
 
-    # statusStr is "Started", "Stopped" or "Created".
-    if vol.findtext("statusStr") != "Started":
-        result.update(changed=True, started=True)
-        if not module.check_mode:
-            gluster(module, "volume", "start", name)
-
+    # Options first, so that a new volume's bricks start with the owner ids and
+    # auth.allow already in place.
     current = {o.findtext("name"): o.findtext("value") for o in vol.iter("option")}
     for key, value in sorted(wanted_options.items()):
         if current.get(key) != value:
@@ -145,6 +143,12 @@ def main():
             result["options_set"][key] = value
             if not module.check_mode:
                 gluster(module, "volume", "set", name, key, value)
+
+    # statusStr is "Started", "Stopped" or "Created".
+    if vol.findtext("statusStr") != "Started":
+        result.update(changed=True, started=True)
+        if not module.check_mode:
+            gluster(module, "volume", "start", name)
 
     module.exit_json(**result)
 

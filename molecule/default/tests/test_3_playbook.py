@@ -1,4 +1,5 @@
-"""Impossible settings are refused by preflight, before any host is touched (test 6)."""
+"""site.yml as an operator runs it: impossible settings are refused by preflight before any
+host is touched (test 6), and --check --diff on a converged cluster changes nothing."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 import testinfra
 import yaml
 
-from conftest import INVENTORY, PROJECT, docker, playbook, wait_for
+from conftest import INVENTORY, PROJECT, docker, node_names, playbook, wait_for
 
 BARE = "glance-ha-mol-bare"
 # The same container settings as the scenario's platforms (molecule.yml).
@@ -95,3 +96,12 @@ def test_invalid_brick_dir_is_refused(brick_dir, tmp_path):
                                                     default_flow_style=True).strip(),
                    inventory=INVENTORY)
     _assert_refused(run, "glusterfs_brick_dir", "is not usable")
+
+
+def test_check_mode_on_converged_cluster_changes_nothing():
+    """`--check --diff` on the converged (and by now once rebooted) cluster: no change, no failure."""
+    run = playbook("site.yml", "--check", "--diff", inventory=INVENTORY)
+    assert run.returncode == 0, run.stdout + run.stderr
+    recap = _recap(run.stdout)
+    assert set(recap) == set(node_names()), run.stdout
+    assert all(r["changed"] == 0 and r["failed"] == 0 for r in recap.values()), recap
