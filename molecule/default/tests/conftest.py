@@ -65,3 +65,63 @@ def playbook(*args: str, inventory: Path) -> subprocess.CompletedProcess:
 def ipv4(node) -> str:
     """The node's address on the scenario network (its only interface)."""
     return next(a for a in node.interface("eth0").addresses if "." in a)
+
+
+def lab_vars() -> dict:
+    """The lab group_vars the scenario links (plain lab secrets, no templates needed)."""
+    import yaml
+
+    return yaml.safe_load((PROJECT / "inventory" / "lab" / "group_vars" / "all.yml").read_text())
+
+
+@pytest.fixture(scope="session")
+def os_env(nodes):
+    """Environment for the real OpenStack clients, as an admin of the lab Keystone."""
+    keystone = testinfra.get_host(
+        f"ansible://{sorted(AnsibleRunner(INVENTORY).get_hosts('identity_lab'))[0]}?ansible_inventory={INVENTORY}")
+    secrets = lab_vars()
+    return dict(
+        os.environ,
+        OS_AUTH_URL=f"http://{ipv4(keystone)}:5000/v3",
+        OS_USERNAME="admin",
+        OS_PASSWORD=secrets["keystone_lab_admin_password"],
+        OS_PROJECT_NAME="admin",
+        OS_USER_DOMAIN_NAME="Default",
+        OS_PROJECT_DOMAIN_NAME="Default",
+        OS_REGION_NAME="RegionOne",
+        OS_IMAGE_API_VERSION="2",
+    )
+
+
+def glance(env: dict, node, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    """The seed's client, python-glanceclient, pointed at one node's glance-api."""
+    run = subprocess.run(["glance", "--os-image-api-version", "2", "--os-image-url",
+                          f"http://{ipv4(node)}:9292", *args], env=env, capture_output=True,
+                         text=True, timeout=300)
+    if check:
+        assert run.returncode == 0, run.stdout + run.stderr
+    return run
+
+
+def show_table(output: str) -> dict[str, str]:
+    """Parse glanceclient's `| Property | Value |` table."""
+    fields = {}
+    for line in output.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 2 and cells[0] not in ("Property", ""):
+            fields[cells[0]] = cells[1]
+    return fields
+
+
+def healthcheck(node, timeout: float = 3) -> int | None:
+    """HTTP status of the node's /healthcheck, None when nothing answers."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"http://{ipv4(node)}:9292/healthcheck", timeout=timeout) as resp:
+            return resp.status
+    except urllib.error.HTTPError as err:
+        return err.code
+    except OSError:
+        return None

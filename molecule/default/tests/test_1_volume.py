@@ -5,7 +5,11 @@ from __future__ import annotations
 import uuid
 import xml.etree.ElementTree as ET
 
-from conftest import BRICK, GLANCE_UID, MOUNT, VOLUME, ipv4, wait_for
+from conftest import BRICK, GLANCE_UID, INVENTORY, MOUNT, VOLUME, ipv4, wait_for
+
+
+# Per-node tests run on the controllers only (not on the lab Keystone).
+testinfra_hosts = [f"ansible://controllers?ansible_inventory={INVENTORY}"]
 
 
 def test_mount_is_native_glusterfs(host):

@@ -1,0 +1,94 @@
+"""A node whose image store or database goes away (issue 3, tests 3-4).
+
+Each test breaks one thing on one node, checks that the node leaves service and that
+the others keep serving, then repairs it and checks that the node comes back.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from conftest import MOUNT, glance, healthcheck, show_table, wait_for
+
+MOUNT_UNIT = "var-lib-glance-images.mount"
+
+
+def _others_serve(nodes, os_env, broken):
+    for node in nodes:
+        if node is not broken:
+            assert healthcheck(node) == 200
+            glance(os_env, node, "image-list")
+
+
+def _bare_dir_untouched(node):
+    """With the volume unmounted, the mount point is the root file system's own directory."""
+    assert node.check_output(f"stat -c '%u:%g:%a' {MOUNT}") == "0:0:0"
+    assert node.check_output(f"ls -A {MOUNT}") == ""
+    assert node.run(f"runuser -u glance -- touch {MOUNT}/written-while-unmounted").rc != 0
+
+
+def test_stopping_the_mount_stops_glance_on_that_node_only(nodes, os_env):
+    broken = nodes[1]
+    broken.run_test(f"systemctl stop {MOUNT_UNIT}")
+    try:
+        wait_for(lambda: healthcheck(broken, timeout=1) != 200, "node 2 to leave service", timeout=10,
+                 interval=0.5)
+        assert not broken.service("glance-api").is_running
+        _bare_dir_untouched(broken)
+        _others_serve(nodes, os_env, broken)
+    finally:
+        broken.run_test(f"systemctl start {MOUNT_UNIT}")
+    # The mount pulls glance-api back up (Wants= drop-in): no operator step needed.
+    wait_for(lambda: healthcheck(broken) == 200, "node 2 to serve again", timeout=120)
+    assert broken.mount_point(MOUNT).filesystem == "fuse.glusterfs"
+
+
+def test_a_dead_fuse_client_fails_the_healthcheck(nodes, os_env):
+    """The mount stays in the table but every access fails (ENOTCONN): systemd cannot
+    see that, the store probe does, and /healthcheck answers 503."""
+    broken = nodes[1]
+    try:
+        # [-] keeps pkill from matching the shell that runs it.
+        broken.run_test("pkill -9 -f -- '[-]-process-name fuse.*/var/lib/glance/images'")
+        wait_for(lambda: healthcheck(broken, timeout=1) == 503, "node 2's healthcheck to fail",
+                 timeout=15, interval=0.5)
+        # The flag file says why, for the operator reading it.
+        assert broken.check_output("cat /run/glance-ha-store/unusable")
+        _others_serve(nodes, os_env, broken)
+    finally:
+        broken.run_test(f"systemctl restart {MOUNT_UNIT}")
+    wait_for(lambda: healthcheck(broken) == 200, "node 2 to serve again", timeout=120)
+
+
+def _cluster_size(node) -> int:
+    out = node.check_output("mysql -N -B -e \"SHOW GLOBAL STATUS LIKE 'wsrep_cluster_size'\"")
+    return int(out.split()[1])
+
+
+def test_galera_spans_every_controller(nodes):
+    for node in nodes:
+        assert _cluster_size(node) == len(nodes)
+        out = node.check_output("mysql -N -B -e \"SHOW GLOBAL STATUS LIKE 'wsrep_local_state_comment'\"")
+        assert out.split()[1] == "Synced"
+
+
+def test_glance_keeps_working_while_a_database_member_is_down(nodes, os_env):
+    down = nodes[0]
+    down.run_test("systemctl stop mariadb")
+    created = []
+    try:
+        wait_for(lambda: _cluster_size(nodes[1]) == len(nodes) - 1, "the cluster to shrink", timeout=30)
+        for node in nodes[1:]:
+            name = f"db-outage-{uuid.uuid4().hex[:8]}"
+            image = show_table(glance(os_env, node, "image-create", "--name", name, "--disk-format", "raw",
+                                      "--container-format", "bare").stdout)
+            created.append(image["id"])
+            for other in nodes[1:]:
+                assert image["id"] in glance(os_env, other, "image-list").stdout
+    finally:
+        down.run_test("systemctl start mariadb")
+    wait_for(lambda: all(_cluster_size(n) == len(nodes) for n in nodes), "node 1 to rejoin", timeout=120)
+    # The rejoined member has what was written while it was away.
+    for image_id in created:
+        assert image_id in down.check_output(f"mysql -N -B glance -e \"SELECT id FROM images WHERE id='{image_id}'\"")
+        glance(os_env, nodes[1], "image-delete", image_id)

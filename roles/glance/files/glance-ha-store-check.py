@@ -1,0 +1,110 @@
+#!/usr/bin/python3
+"""Probe glance's image store and fail glance-api's /healthcheck while it is unusable.
+
+glance-api's healthcheck (oslo.middleware, backend disable_by_file) answers 503 while
+the flag file exists. This loop creates the flag when the store is not a mount, or
+when writing, syncing and reading back a small probe file fails or hangs (FUSE client
+gone: ENOTCONN; quorum lost: EROFS; a hung brick), and removes it when the store works
+again. It starts unhealthy: glance is in service only after a probe succeeded.
+
+Installed by the glance role of glance-ha; one instance per controller.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import sys
+import threading
+import time
+
+
+def probe(store: str) -> None:
+    """Raise when the store cannot take and return a write."""
+    if not os.path.ismount(store):
+        raise RuntimeError(f"{store} is not a mount point")
+    directory = os.path.join(store, ".glance-ha")
+    os.makedirs(directory, exist_ok=True)
+    path = os.path.join(directory, f"probe-{socket.gethostname()}")
+    payload = f"{time.time():.3f}\n".encode()
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as handle:
+        handle.write(payload)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+    with open(path, "rb") as handle:
+        if handle.read() != payload:
+            raise RuntimeError("probe file read back differs")
+
+
+class Prober:
+    """Runs probes in a thread so that a hung file system cannot stall the loop."""
+
+    def __init__(self, store: str):
+        self.store = store
+        self.thread: threading.Thread | None = None
+        self.error: str | None = None
+
+    def _run(self) -> None:
+        try:
+            probe(self.store)
+            self.error = None
+        except Exception as err:  # every failure means "unusable"; say which
+            self.error = f"{type(err).__name__}: {err}"
+
+    def check(self, timeout: float) -> str | None:
+        """None when healthy, else the reason."""
+        if self.thread is not None and self.thread.is_alive():
+            return "previous probe still hanging"
+        self.error = "probe did not finish"
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+        self.thread.join(timeout)
+        if self.thread.is_alive():
+            return f"probe hung for more than {timeout:g} s"
+        return self.error
+
+
+def set_flag(flag: str, reason: str | None) -> None:
+    if reason is None:
+        try:
+            os.unlink(flag)
+        except FileNotFoundError:
+            pass
+        return
+    tmp = flag + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        handle.write(reason + "\n")
+    os.replace(tmp, flag)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--store", required=True, help="glance's filesystem_store_datadir (the mount)")
+    parser.add_argument("--flag", required=True, help="file whose presence makes /healthcheck 503")
+    parser.add_argument("--interval", type=float, default=2.0, help="seconds between probes")
+    parser.add_argument("--timeout", type=float, default=5.0, help="seconds before a probe counts as hung")
+    parser.add_argument("--once", action="store_true", help="probe once, print the verdict, exit 0 when healthy")
+    args = parser.parse_args(argv)
+
+    prober = Prober(args.store)
+    if args.once:
+        reason = prober.check(args.timeout)
+        print(reason or "healthy")
+        return 0 if reason is None else 1
+
+    set_flag(args.flag, "starting: no probe yet")
+    last: str | None = "starting"
+    while True:
+        reason = prober.check(args.timeout)
+        set_flag(args.flag, reason)
+        if reason != last:
+            print(f"image store {'healthy' if reason is None else 'UNUSABLE: ' + reason}", flush=True)
+            last = reason
+        time.sleep(args.interval)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
