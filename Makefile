@@ -1,6 +1,6 @@
 # The two commands README.md gives:
 #   make lab    bring up 3 lab controllers in containers and converge site.yml on them
-#   make test   lint + the molecule scenarios CI runs
+#   make test   lint, unit tests and the molecule scenarios CI runs
 # Both create the venv and prepare the host (engine, node image) themselves.
 
 SHELL := /bin/bash
@@ -20,9 +20,9 @@ define timed
 	echo "== stage $(1): $$(( $$(date +%s) - t0 )) s (exit $$rc)"; exit $$rc
 endef
 
-.PHONY: test lab lab-destroy venv host lint molecule molecule-% clean
+.PHONY: test lab lab-destroy venv host lint unit molecule molecule-% clean
 
-test: venv host lint molecule
+test: venv host lint unit molecule
 
 lab: venv host
 	$(call timed,lab,ansible-playbook playbooks/lab.yml)
@@ -43,6 +43,10 @@ host: venv
 
 lint: venv
 	$(call timed,lint,yamllint --strict . && ansible-lint --profile production)
+
+# Unit tests of the Python plugins and helpers the roles ship (no containers).
+unit: venv
+	$(call timed,unit,pytest -q -p no:cacheprovider roles/*/tests)
 
 molecule: $(addprefix molecule-,$(SCENARIOS))
 # Containers a killed run left behind (label org.glance-ha.lab=molecule) would keep

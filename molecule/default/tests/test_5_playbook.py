@@ -10,7 +10,7 @@ import pytest
 import testinfra
 import yaml
 
-from conftest import INVENTORY, PROJECT, docker, node_names, playbook, wait_for
+from conftest import INVENTORY, PROJECT, docker, lab_vars, node_names, playbook, wait_for
 
 BARE = "glance-ha-mol-bare"
 # The same container settings as the scenario's platforms (molecule.yml).
@@ -141,3 +141,7 @@ def test_check_mode_on_converged_cluster_changes_nothing():
     recap = _recap(run.stdout)
     assert set(recap) >= set(node_names()), run.stdout
     assert all(r["changed"] == 0 and r["failed"] == 0 for r in recap.values()), recap
+    # --diff shows file contents: none of the secrets may appear.
+    secrets = lab_vars()
+    for key in ("glance_database_password", "glance_service_password", "keystone_lab_admin_password"):
+        assert secrets[key] not in run.stdout + run.stderr, key

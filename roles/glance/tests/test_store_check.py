@@ -1,0 +1,56 @@
+"""Unit tests of glance-ha-store-check (files/glance-ha-store-check.py) without a mount."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import threading
+from importlib.machinery import SourceFileLoader
+from pathlib import Path
+
+_path = Path(__file__).resolve().parents[1] / "files" / "glance-ha-store-check.py"
+_loader = SourceFileLoader("store_check", str(_path))
+_spec = importlib.util.spec_from_loader("store_check", _loader)
+store_check = importlib.util.module_from_spec(_spec)
+_loader.exec_module(store_check)
+
+
+def test_a_plain_directory_is_not_a_usable_store(tmp_path):
+    reason = store_check.Prober(str(tmp_path)).check(timeout=2)
+    assert reason is not None and "not a mount point" in reason
+
+
+def test_a_mount_that_takes_writes_is_healthy(monkeypatch, tmp_path):
+    monkeypatch.setattr(store_check.os.path, "ismount", lambda path: True)
+    assert store_check.Prober(str(tmp_path)).check(timeout=2) is None
+    assert list((tmp_path / ".glance-ha").iterdir())
+
+
+def test_a_hung_probe_counts_as_unusable_and_is_not_stacked(monkeypatch, tmp_path):
+    release = threading.Event()
+    started = []
+
+    def hang(store):
+        started.append(store)
+        release.wait(10)
+
+    monkeypatch.setattr(store_check, "probe", hang)
+    prober = store_check.Prober(str(tmp_path))
+    assert "hung" in prober.check(timeout=0.2)
+    assert "still hanging" in prober.check(timeout=0.2)
+    assert len(started) == 1
+    release.set()
+
+
+def test_flag_file_follows_the_verdict(tmp_path):
+    flag = tmp_path / "unusable"
+    store_check.set_flag(str(flag), "EROFS")
+    assert flag.read_text() == "EROFS\n"
+    store_check.set_flag(str(flag), None)
+    assert not flag.exists()
+    store_check.set_flag(str(flag), None)  # already healthy: nothing to remove
+
+
+def test_once_mode_exit_code(tmp_path, capsys):
+    assert store_check.main(["--store", str(tmp_path), "--flag", os.devnull, "--once"]) == 1
+    assert "not a mount point" in capsys.readouterr().out
