@@ -43,9 +43,11 @@ def _inventory(tmp_path, names: list[str], controllers: bool = True):
     hosts = {n: {"ansible_host": BARE} for n in names}
     children = ({"controllers": {"hosts": hosts}, "glusterfs_servers": {"children": {"controllers": None}}}
                 if controllers else {"controllers": {"hosts": {}}, "glusterfs_servers": {"hosts": hosts}})
-    inv = {"all": {"vars": {"ansible_connection": "community.docker.docker",
-                            "ansible_python_interpreter": "/usr/bin/python3"},
-                   "children": children}}
+    # The lab group_vars name the Keystone host: the bare container stands in for it too.
+    children["identity_lab"] = {"hosts": {"keystone-stand-in": {"ansible_host": BARE}}}
+    inv = {"all": {"children": {"lab_containers": {
+        "vars": {"ansible_connection": "community.docker.docker", "ansible_python_interpreter": "/usr/bin/python3"},
+        "children": children}}}}
     (tmp_path / "group_vars").symlink_to(PROJECT / "inventory" / "lab" / "group_vars")
     path = tmp_path / "hosts.yml"
     path.write_text(yaml.safe_dump(inv))
