@@ -57,7 +57,7 @@ def _inventory(tmp_path, names: list[str], controllers: bool = True):
 def _recap(output: str) -> dict[str, dict[str, int]]:
     recap = {}
     for line in output.split("PLAY RECAP", 1)[-1].splitlines():
-        match = re.match(r"^(\S+)\s+:\s+(.*)$", line)
+        match = re.match(r"^(\S+)\s+:\s+(ok=.*)$", line)
         if match:
             recap[match.group(1)] = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", match.group(2))}
     return recap
