@@ -128,3 +128,61 @@ def healthcheck(node, timeout: float = 3) -> int | None:
         return err.code
     except OSError:
         return None
+
+
+# --- the VIP and HAProxy -------------------------------------------------------------
+
+BENCHMARKS = PROJECT / "benchmarks"
+
+
+@pytest.fixture(scope="session")
+def os_session(os_env):
+    """A keystoneauth session of the lab admin: tokens and the catalog."""
+    from keystoneauth1 import session
+    from keystoneauth1.identity import v3
+
+    auth = v3.Password(auth_url=os_env["OS_AUTH_URL"], username=os_env["OS_USERNAME"],
+                       password=os_env["OS_PASSWORD"], project_name=os_env["OS_PROJECT_NAME"],
+                       user_domain_name="Default", project_domain_name="Default")
+    return session.Session(auth=auth)
+
+
+@pytest.fixture(scope="session")
+def image_url(os_session) -> str:
+    """glance's public endpoint from the Keystone catalog (the VIP), without a trailing /."""
+    return os_session.get_endpoint(service_type="image", interface="public",
+                                   region_name="RegionOne").rstrip("/")
+
+
+@pytest.fixture(scope="session")
+def vip(image_url) -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(image_url).hostname
+
+
+def glance_vip(env: dict, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    """The seed's client as a user runs it: the endpoint comes from the catalog."""
+    run = subprocess.run(["glance", "--os-image-api-version", "2", *args], env=env,
+                         capture_output=True, text=True, timeout=600)
+    if check:
+        assert run.returncode == 0, run.stdout + run.stderr
+    return run
+
+
+def haproxy_servers(node) -> dict[tuple[str, str], dict[str, str]]:
+    """HAProxy's `show stat` on a node, by (backend, server), each a dict of its CSV fields."""
+    out = node.check_output("echo 'show stat' | socat stdio /run/haproxy/admin.sock")
+    lines = out.splitlines()
+    header = lines[0].lstrip("# ").split(",")
+    rows = {}
+    for line in lines[1:]:
+        row = dict(zip(header, line.split(",")))
+        if row.get("svname") not in (None, "FRONTEND", "BACKEND"):
+            rows[(row["pxname"], row["svname"])] = row
+    return rows
+
+
+def vip_holders(nodes, vip: str) -> list:
+    """The nodes that have the VIP on an interface (one, unless something is wrong)."""
+    return [n for n in nodes if f" {vip}/" in n.check_output("ip -4 -o addr show")]

@@ -13,23 +13,28 @@ import yaml
 from conftest import INVENTORY, PROJECT, docker, lab_vars, node_names, playbook, wait_for
 
 BARE = "glance-ha-mol-bare"
-# The same container settings as the scenario's platforms (molecule.yml).
-BARE_RUN = [
-    "run", "-d", "--name", BARE, "--label", "org.glance-ha.lab=molecule",
-    "--network", "glance-ha-mol", "--cap-add", "SYS_ADMIN", "--cap-add", "NET_ADMIN",
-    "--cap-add", "NET_RAW", "--security-opt", "seccomp=unconfined",
-    "--security-opt", "apparmor=unconfined", "--cgroupns", "host",
-    "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw", "--tmpfs", "/run", "--tmpfs", "/run/lock",
-    "--device", "/dev/fuse", "--stop-signal", "SIGRTMIN+3",
-    "glance-ha/node:bookworm", "/lib/systemd/systemd",
-]
+
+
+def _bare_run() -> list[str]:
+    """`docker run` with the container settings of the scenario's controllers (molecule.yml)."""
+    spec = yaml.safe_load((PROJECT / "molecule" / "default" / "molecule.yml").read_text())["platforms"][0]
+    args = ["run", "-d", "--name", BARE, "--network", spec["networks"][0]["name"],
+            "--cgroupns", spec["cgroupns_mode"], "--stop-signal", spec["stop_signal"]]
+    args += [a for cap in spec["capabilities"] for a in ("--cap-add", cap)]
+    args += [a for opt in spec["security_opts"] for a in ("--security-opt", opt)]
+    args += [a for dev in spec["devices"] for a in ("--device", dev)]
+    args += [a for vol in spec["volumes"] for a in ("-v", vol)]
+    args += [a for tmp in spec["tmpfs"] for a in ("--tmpfs", tmp)]
+    args += [a for key, val in spec.get("sysctls", {}).items() for a in ("--sysctl", f"{key}={val}")]
+    args += [a for key, val in spec["labels"].items() for a in ("--label", f"{key}={val}")]
+    return args + [spec["image"], spec["command"]]
 
 
 @pytest.fixture(scope="module")
 def bare_node():
     """A fresh controller from the bare image, never converged."""
     docker("rm", "-f", BARE, check=False)
-    docker(*BARE_RUN)
+    docker(*_bare_run())
     host = testinfra.get_host(f"docker://{BARE}")
     wait_for(lambda: host.run("systemctl is-system-running").stdout.strip() in ("running", "degraded"),
              "the bare node to boot", timeout=60, interval=1)
@@ -126,6 +131,37 @@ def test_invalid_brick_dir_is_refused(brick_dir, tmp_path):
 def test_bad_glance_settings_are_refused(extra_vars, phrases):
     run = playbook("site.yml", "-e", json.dumps(extra_vars), inventory=INVENTORY)
     _assert_refused(run, *phrases)
+
+
+# The VIP and the load balancer's checks, refused in preflight on the converged cluster.
+@pytest.mark.parametrize("extra_vars, phrases", [
+    ({"glance_ha_vip_address": "192.0.2.10"}, ["is not in the controllers' subnet", "10.213.20.0/24"]),
+    ({"glance_ha_vip_address": "10.213.20.12"}, ["is a controller's own address"]),
+    ({"glance_ha_vip_address": "10.213.20.300"}, ["set glance_ha_vip_address to an unused IPv4 address"]),
+    ({"haproxy_check_inter": 0}, ["haproxy_check_inter 0", "must be greater than 0"]),
+    ({"keepalived_vrrp_version": 2}, ["at least 1 s with VRRP version 2"]),
+], ids=["vip-outside-subnet", "vip-is-node-address", "vip-not-an-address", "check-interval-0",
+        "subsecond-vrrp2"])
+def test_bad_vip_settings_are_refused(extra_vars, phrases):
+    run = playbook("site.yml", "-e", json.dumps(extra_vars), inventory=INVENTORY)
+    _assert_refused(run, *phrases)
+
+
+def test_status_playbook_prints_the_cluster():
+    """playbooks/status.yml: the VIP holder, every HAProxy's view, Galera, GlusterFS, health."""
+    run = playbook("playbooks/status.yml", inventory=INVENTORY)
+    out = run.stdout
+    assert run.returncode == 0, out + run.stderr
+    assert all(r["changed"] == 0 and r["failed"] == 0 for r in _recap(out).values()), out
+    names = node_names()
+    holder = re.search(r"VIP 10\.213\.20\.10 held by: (\S+)", out)
+    assert holder and holder.group(1) in names, out
+    for name in names:
+        row = next((line for line in out.splitlines() if line.strip().startswith(name + " ")), "")
+        assert " 200 " in row and " 3 synced " in row and " fuse.glusterfs " in row, row or out
+        for backend in names:
+            assert f"api/{backend}=UP" in row, row
+    assert "Number of entries in heal pending: 0" in out, out
 
 
 def test_release_check_reports_registry_absent():

@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+"""Client-visible errors and detection time when a glance-api dies, for three HAProxy
+setting profiles rendered in turn into the same running lab.
+
+    .venv/bin/python benchmarks/bench_haproxy.py [-i inventory/lab/hosts.yml]
+
+For each profile and each failure (kill: glance-api SIGKILLed; hang: the node's
+container frozen with `docker pause`), a client sends `--rate` image GETs and small
+downloads per second through the VIP for `--duration` s; the failure hits a node that
+does not hold the VIP at `--fail-at` s. Printed: failed requests, DOWN after (from the
+failure to the holder's HAProxy logging the server DOWN), slowest request.
+The lab gets this project's settings back at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from labctl import Lab, dexec, sh
+from loadgen import Stream
+
+PROFILES = {
+    # This project's defaults (roles/haproxy/defaults/main.yml): nothing overridden.
+    "glance-ha": {},
+    # OpenStack-Ansible's published glance backend: source balancing, 12 s checks, no
+    # L7 retries, a generous check timeout.
+    "openstack-ansible": {
+        "haproxy_balance": "source", "haproxy_check_inter": 12000, "haproxy_check_fastinter": 12000,
+        "haproxy_check_downinter": 12000, "haproxy_check_rise": 3, "haproxy_check_fall": 3,
+        "haproxy_check_timeout": 12000, "haproxy_retry_on": "conn-failure", "haproxy_timeout_connect": 5000,
+        "haproxy_api_timeout_server": "60s", "haproxy_data_timeout_server": "60s",
+        "haproxy_defaults_overrides": {"option redispatch": 0},
+    },
+    # kolla-ansible's: 2 s checks, rise 2 fall 5.
+    "kolla-ansible": {
+        "haproxy_balance": "roundrobin", "haproxy_check_inter": 2000, "haproxy_check_fastinter": 2000,
+        "haproxy_check_downinter": 2000, "haproxy_check_rise": 2, "haproxy_check_fall": 5,
+        "haproxy_check_timeout": 2000, "haproxy_retry_on": "conn-failure", "haproxy_timeout_connect": 5000,
+        "haproxy_api_timeout_server": "60s", "haproxy_data_timeout_server": "60s",
+        "haproxy_defaults_overrides": {"option redispatch": 0},
+    },
+}
+
+
+def fail(mode: str, node: str) -> None:
+    if mode == "kill":
+        dexec(node, "systemctl kill --signal=SIGKILL glance-api")
+    else:
+        sh("docker", "pause", node)
+
+
+def heal(mode: str, node: str) -> None:
+    if mode == "hang":
+        sh("docker", "unpause", node)
+    dexec(node, "systemctl restart glance-api")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("-i", "--inventory", default="inventory/lab/hosts.yml")
+    ap.add_argument("--profiles", default=",".join(PROFILES))
+    ap.add_argument("--modes", default="kill,hang")
+    ap.add_argument("--rate", type=float, default=20)
+    ap.add_argument("--duration", type=float, default=40)
+    ap.add_argument("--fail-at", type=float, default=10)
+    args = ap.parse_args()
+
+    lab = Lab(args.inventory)
+    image = lab.small_image()
+    rows = []
+    try:
+        for profile in args.profiles.split(","):
+            print(f"-- rendering profile {profile}", file=sys.stderr, flush=True)
+            lab.converge("haproxy-config", PROFILES[profile] or None)
+            for mode in args.modes.split(","):
+                lab.wait_whole()
+                holder = lab.holder()
+                victim = next(n for n in lab.controllers if n != holder)
+                stamp = {}
+
+                def failure(mode=mode, victim=victim, stamp=stamp):
+                    stamp["t"] = time.time()
+                    fail(mode, victim)
+
+                stream = Stream(lab.image_url, [f"/v2/images/{image}", f"/v2/images/{image}/file"],
+                                rate=args.rate, token=lab.token(), timeout=120)
+                stream.run(args.duration, events={args.fail_at: failure})
+                time.sleep(1)
+                down = lab.journal_first(holder, f"glance_api/{victim} is DOWN", stamp["t"])
+                heal(mode, victim)
+                slowest = max(r.duration for r in stream.results)
+                rows.append((profile, mode, len(stream.results), len(stream.failed),
+                             f"{down - stamp['t']:.2f} s" if down else "never", f"{slowest:.2f} s"))
+                print(f"   {profile} {mode}: {stream.summary()}", file=sys.stderr, flush=True)
+    finally:
+        print("-- restoring this project's settings", file=sys.stderr, flush=True)
+        lab.converge("haproxy-config")
+        lab.wait_whole()
+
+    print(f"\nglance-api failure under {args.rate:g} req/s through the VIP "
+          f"({args.duration:g} s, failure at {args.fail_at:g} s)")
+    print(f"{'profile':<20} {'failure':<8} {'requests':>8} {'failed':>7} {'DOWN after':>11} {'slowest':>9}")
+    for row in rows:
+        print(f"{row[0]:<20} {row[1]:<8} {row[2]:>8} {row[3]:>7} {row[4]:>11} {row[5]:>9}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

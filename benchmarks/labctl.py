@@ -1,0 +1,115 @@
+"""What the benchmarks need of a running lab (make lab, or a molecule scenario kept up):
+its nodes, the VIP, a Keystone session, docker exec, and re-rendering a role's config.
+
+Nothing here is a test: the benchmark scripts print figures, the molecule tests assert.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import yaml
+
+PROJECT = Path(__file__).resolve().parents[1]
+LAB_VARS = yaml.safe_load((PROJECT / "inventory" / "lab" / "group_vars" / "all.yml").read_text())
+
+
+def sh(*args: str, check: bool = True, timeout: float = 900) -> subprocess.CompletedProcess:
+    return subprocess.run(args, check=check, capture_output=True, text=True, timeout=timeout)
+
+
+def dexec(node: str, cmd: str, check: bool = True) -> str:
+    """Run a shell command in a lab container; its stdout."""
+    return sh("docker", "exec", node, "bash", "-c", cmd, check=check).stdout
+
+
+class Lab:
+    def __init__(self, inventory: str):
+        self.inventory = inventory
+        graph = json.loads(sh("ansible-inventory", "-i", inventory, "--list").stdout)
+        self.controllers = sorted(graph["controllers"]["hosts"])
+        self.keystone = graph["identity_lab"]["hosts"][0]
+        self.addresses = {n: dexec(n, "hostname -I").split()[0] for n in self.controllers + [self.keystone]}
+        from keystoneauth1 import session
+        from keystoneauth1.identity import v3
+
+        auth = v3.Password(auth_url=f"http://{self.addresses[self.keystone]}:5000/v3", username="admin",
+                           password=LAB_VARS["keystone_lab_admin_password"], project_name="admin",
+                           user_domain_name="Default", project_domain_name="Default")
+        self.session = session.Session(auth=auth)
+        self.image_url = self.session.get_endpoint(service_type="image", interface="public",
+                                                   region_name="RegionOne").rstrip("/")
+        self.vip = urlsplit(self.image_url).hostname
+
+    def token(self) -> str:
+        return self.session.get_token()
+
+    def holder(self) -> str | None:
+        for n in self.controllers:
+            if f" {self.vip}/" in dexec(n, "ip -4 -o addr show", check=False):
+                return n
+        return None
+
+    def servers(self, node: str) -> dict[tuple[str, str], str]:
+        out = dexec(node, "echo 'show stat' | socat stdio /run/haproxy/admin.sock", check=False)
+        lines = out.splitlines()
+        if not lines:
+            return {}
+        header = lines[0].lstrip("# ").split(",")
+        rows = [dict(zip(header, line.split(","))) for line in lines[1:] if line]
+        return {(r["pxname"], r["svname"]): r["status"] for r in rows
+                if r.get("svname") not in ("FRONTEND", "BACKEND", None)}
+
+    def wait_whole(self, timeout: float = 300) -> None:
+        """Until every running node's HAProxy sees every glance-api UP and one node holds the VIP."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                views = [self.servers(n) for n in self.controllers]
+                if all(v and all(s == "UP" for s in v.values()) for v in views) and self.holder():
+                    return
+            except subprocess.CalledProcessError:
+                pass
+            time.sleep(1)
+        raise RuntimeError("the lab did not become whole again")
+
+    def converge(self, tags: str, extra_vars: dict | None = None) -> None:
+        """Re-render part of the deployment (e.g. another HAProxy profile) with site.yml."""
+        env = dict(os.environ, ANSIBLE_CONFIG=str(PROJECT / "ansible.cfg"))
+        env.pop("ANSIBLE_CALLBACKS_ENABLED", None)
+        args = ["ansible-playbook", "-i", self.inventory, "site.yml", "--tags", tags]
+        if extra_vars:
+            args += ["-e", json.dumps(extra_vars)]
+        run = subprocess.run(args, cwd=PROJECT, env=env, capture_output=True, text=True, timeout=1200)
+        if run.returncode != 0:
+            raise RuntimeError(run.stdout[-3000:] + run.stderr[-2000:])
+
+    def journal_first(self, node: str, pattern: str, since: float) -> float | None:
+        """Wall-clock time of the first journal line matching `pattern` after `since`."""
+        out = dexec(node, f"journalctl -o short-unix --since @{since - 1:.0f} --no-pager | grep -E {pattern!r}",
+                    check=False)
+        for line in out.splitlines():
+            stamp = float(line.split()[0])
+            if stamp >= since:
+                return stamp
+        return None
+
+    def small_image(self, name: str = "bench-small", size: int = 65536) -> str:
+        """Create (or reuse) a small active image; its id."""
+        import requests
+
+        headers = {"X-Auth-Token": self.token()}
+        found = requests.get(f"{self.image_url}/v2/images?name={name}", headers=headers, timeout=30).json()
+        for image in found["images"]:
+            if image["status"] == "active":
+                return image["id"]
+        image = requests.post(f"{self.image_url}/v2/images", headers=headers, timeout=30,
+                              json={"name": name, "disk_format": "raw", "container_format": "bare"}).json()
+        requests.put(f"{self.image_url}/v2/images/{image['id']}/file", data=os.urandom(size), timeout=120,
+                     headers=dict(headers, **{"Content-Type": "application/octet-stream"})).raise_for_status()
+        return image["id"]

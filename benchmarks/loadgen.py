@@ -1,0 +1,93 @@
+"""A steady request stream against glance, shared by the failover tests and benchmarks.
+
+Requests are started on a fixed schedule (`rate` per second) from a thread pool, so
+one slow or hung request does not delay the next: what a busy cloud's many clients
+do. Every request's start time, duration and outcome is kept; `failed` counts the
+ones that did not end in an expected status.
+"""
+
+from __future__ import annotations
+
+import http.client
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+
+@dataclass
+class Result:
+    start: float  # seconds since the stream began
+    duration: float
+    path: str
+    status: int | None  # None: no HTTP answer
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+
+@dataclass
+class Stream:
+    base_url: str  # e.g. http://10.213.20.10:9292
+    paths: list[str]  # cycled through, one per request
+    rate: float = 20.0  # requests started per second
+    token: str = ""  # X-Auth-Token, when the API needs one
+    timeout: float = 120.0  # per request; hung requests are retried by HAProxy well before
+    results: list[Result] = field(default_factory=list)
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def _one(self, path: str, t0: float) -> None:
+        start = time.monotonic()
+        url = urlsplit(self.base_url)
+        status, error = None, ""
+        try:
+            conn = http.client.HTTPConnection(url.hostname, url.port or 80, timeout=self.timeout)
+            headers = {"X-Auth-Token": self.token} if self.token else {}
+            conn.request("GET", path, headers=headers)
+            resp = conn.getresponse()
+            resp.read()  # a download counts only when every byte arrived
+            status = resp.status
+            conn.close()
+        except (OSError, http.client.HTTPException) as err:
+            error = f"{type(err).__name__}: {err}"
+        self.results.append(Result(start - t0, time.monotonic() - start, path, status, error))
+
+    def run(self, duration: float, events: dict[float, callable] | None = None) -> "Stream":
+        """Send requests for `duration` seconds; call each of `events` (seconds after the
+        start -> callable) from the scheduler, e.g. to kill a backend at t=10 s."""
+        events = dict(sorted((events or {}).items()))
+        t0 = time.monotonic()
+        with ThreadPoolExecutor(max_workers=max(8, int(self.rate * 4))) as pool:
+            n = 0
+            while True:
+                now = time.monotonic() - t0
+                if now >= duration or self._stop.is_set():
+                    break
+                for at in [a for a in events if a <= now]:
+                    pool.submit(events.pop(at))
+                due = n / self.rate
+                if due > now:
+                    time.sleep(min(due - now, 0.05))
+                    continue
+                pool.submit(self._one, self.paths[n % len(self.paths)], t0)
+                n += 1
+        return self
+
+    @property
+    def failed(self) -> list[Result]:
+        return [r for r in self.results if not r.ok]
+
+    def summary(self) -> str:
+        durations = sorted(r.duration for r in self.results) or [0.0]
+        return (f"{len(self.results)} requests, {len(self.failed)} failed, "
+                f"median {durations[len(durations) // 2] * 1000:.0f} ms, max {durations[-1]:.2f} s")
+
+
+def gap(results: list[Result]) -> float:
+    """Longest time (seconds) between two consecutive successful answers: how long the
+    clients saw the service gone, whether their requests failed or hung meanwhile."""
+    done = sorted(r.start + r.duration for r in results if r.ok)
+    return max((b - a for a, b in zip(done, done[1:])), default=0.0)

@@ -1,0 +1,209 @@
+"""Clients use one VIP: HAProxy on every controller routes around a failed glance-api,
+and keepalived moves the VIP when its holder or the holder's HAProxy dies (tests 1-5).
+
+Destructive tests (a killed glance-api, a stopped container, a killed HAProxy) leave the
+cluster whole again before they end.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+import yaml
+
+from conftest import (BENCHMARKS, PROJECT, docker, glance, glance_vip, haproxy_servers, show_table,
+                      vip_holders, wait_for)
+
+sys.path.insert(0, str(BENCHMARKS))
+from loadgen import Stream  # noqa: E402
+
+HAPROXY = yaml.safe_load((PROJECT / "roles" / "haproxy" / "defaults" / "main.yml").read_text())
+
+
+def _sha256(path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _name(node) -> str:
+    return node.backend.host
+
+
+def _all_up(nodes) -> bool:
+    """Every node's HAProxy sees every glance-api UP."""
+    for node in nodes:
+        states = haproxy_servers(node)
+        assert states, f"no servers in {_name(node)}'s HAProxy"
+        bad = {k: v["status"] for k, v in states.items() if v["status"] != "UP"}
+        assert not bad, f"{_name(node)}: {bad}"
+    return True
+
+
+@pytest.fixture(scope="module")
+def small_image(os_env, tmp_path_factory):
+    """A 64 KiB image the load tests read over and over."""
+    path = tmp_path_factory.mktemp("img") / "small.raw"
+    path.write_bytes(uuid.uuid4().bytes * 4096)
+    run = glance_vip(os_env, "image-create", "--name", "vip-small", "--disk-format", "raw",
+                     "--container-format", "bare", "--file", str(path))
+    image_id = show_table(run.stdout)["id"]
+    yield image_id, _sha256(path)
+    glance_vip(os_env, "image-delete", image_id, check=False)
+
+
+def test_endpoint_is_the_vip(image_url, vip, nodes):
+    """The catalog sends clients to the VIP, which is no controller's own address."""
+    assert image_url == f"http://{vip}:9292"
+    assert vip not in [n.interface("eth0").addresses[0] for n in nodes]
+    assert len(vip_holders(nodes, vip)) == 1
+
+
+def test_upload_and_download_through_the_vip(os_env, nodes, tmp_path):
+    """32 MiB up and down through the VIP with a real Keystone token; every node lists it."""
+    src = tmp_path / "vip-32m.raw"
+    with open(src, "wb") as f:
+        f.write(subprocess.run(["head", "-c", str(32 << 20), "/dev/urandom"], capture_output=True,
+                               check=True).stdout)
+    image_id = show_table(glance_vip(os_env, "image-create", "--name", "vip-32m", "--disk-format", "raw",
+                                     "--container-format", "bare", "--file", str(src)).stdout)["id"]
+    try:
+        dst = tmp_path / "back.raw"
+        glance_vip(os_env, "image-download", "--file", str(dst), image_id)
+        assert _sha256(dst) == _sha256(src)
+        for node in nodes:
+            assert image_id in glance(os_env, node, "image-list").stdout, _name(node)
+            assert show_table(glance(os_env, node, "image-show", image_id).stdout)["status"] == "active"
+    finally:
+        glance_vip(os_env, "image-delete", image_id, check=False)
+
+
+def test_every_haproxy_sees_every_backend_up(nodes):
+    assert _all_up(nodes)
+    for node in nodes:
+        servers = haproxy_servers(node)
+        assert {sv for (px, sv) in servers if px == "glance_api"} == {_name(n) for n in nodes}
+        assert {sv for (px, sv) in servers if px == "glance_api_data"} == {_name(n) for n in nodes}
+
+
+def _detection_bound() -> float:
+    """Longest time HAProxy's settings allow from a dead server to DOWN (seconds):
+    one interval, then `fall` checks each up to its timeout, `fastinter` apart."""
+    ms = (HAPROXY["haproxy_check_inter"] + HAPROXY["haproxy_check_fall"] * HAPROXY["haproxy_check_timeout"]
+          + (HAPROXY["haproxy_check_fall"] - 1) * HAPROXY["haproxy_check_fastinter"])
+    return ms / 1000
+
+
+def test_killed_glance_api_is_marked_down_then_up(nodes):
+    watcher, victim = nodes[0], nodes[1]
+    assert _all_up(nodes)
+    key = ("glance_api", _name(victim))
+    # Polling through docker exec costs ~0.1-0.2 s per look: that is the margin.
+    bound = _detection_bound() + 1.0
+    t0 = time.monotonic()
+    victim.run_test("systemctl kill --signal=SIGKILL glance-api")
+    # "UP 1/2" (a failed check, not yet fall) still counts as UP.
+    while not haproxy_servers(watcher)[key]["status"].startswith("DOWN"):
+        assert time.monotonic() - t0 < bound, f"not DOWN after {bound:.2f} s"
+    victim.run_test("systemctl restart glance-api")
+    wait_for(lambda: _all_up(nodes), "the killed glance-api back UP in every HAProxy", timeout=120, interval=1)
+
+
+def test_no_failed_request_while_a_glance_api_is_killed(nodes, image_url, os_session, small_image):
+    """20 req/s for 30 s of image GETs and downloads through the VIP; glance-api on one node
+    is killed at 10 s: not one request may fail."""
+    image_id, digest = small_image
+    watcher, victim = nodes[0], nodes[2]
+    key = ("glance_api", _name(victim))
+    downs_before = int(haproxy_servers(watcher)[key]["chkdown"])
+    stream = Stream(image_url, [f"/v2/images/{image_id}", f"/v2/images/{image_id}/file"], rate=20,
+                    token=os_session.get_token())
+    stream.run(30, events={10: lambda: victim.run("systemctl kill --signal=SIGKILL glance-api")})
+    print(stream.summary())
+    assert len(stream.results) >= 590, stream.summary()
+    assert not stream.failed, [vars(r) for r in stream.failed[:5]]
+    # The kill did take a backend out meanwhile.
+    assert int(haproxy_servers(watcher)[key]["chkdown"]) > downs_before
+    victim.run("systemctl restart glance-api")
+    wait_for(lambda: _all_up(nodes), "the killed glance-api back UP", timeout=120, interval=1)
+
+
+def _hashes(os_session, image_url) -> dict[str, str]:
+    """sha512 glance recorded at upload (os_hash_value) of every active image (from the API:
+    glanceclient's table wraps long values)."""
+    images = os_session.get(f"{image_url}/v2/images?limit=1000").json()["images"]
+    return {i["id"]: i["os_hash_value"] for i in images if i["status"] == "active"}
+
+
+def _download_sha512(os_env, image_id: str, tmp_path) -> str:
+    dst = tmp_path / f"{image_id}.raw"
+    glance_vip(os_env, "image-download", "--file", str(dst), image_id)
+    h = hashlib.sha512(dst.read_bytes()).hexdigest()
+    dst.unlink()
+    return h
+
+
+def _cluster_whole(nodes):
+    for node in nodes:
+        assert node.service("glance-api").is_running, _name(node)
+        size = node.check_output("mariadb -N -B -e \"SHOW STATUS LIKE 'wsrep_cluster_size'\"").split()[-1]
+        assert int(size) == len(nodes), f"{_name(node)}: galera size {size}"
+    return _all_up(nodes)
+
+
+def test_vip_moves_when_its_holder_stops(nodes, vip, os_env, os_session, image_url, small_image, tmp_path):
+    """The holder's container stops (an orderly shutdown): the VIP moves, uploads and
+    downloads work through it, and every image keeps its checksum."""
+    before = _hashes(os_session, image_url)
+    assert before
+    holder = vip_holders(nodes, vip)[0]
+    others = [n for n in nodes if n is not holder]
+    docker("stop", _name(holder))
+    try:
+        wait_for(lambda: len(vip_holders(others, vip)) == 1, "another node to take the VIP", timeout=20,
+                 interval=0.5)
+        src = tmp_path / "after-move.raw"
+        src.write_bytes(uuid.uuid4().bytes * 65536)
+        new_id = show_table(glance_vip(os_env, "image-create", "--name", "vip-after-move", "--disk-format",
+                                       "raw", "--container-format", "bare", "--file", str(src)).stdout)["id"]
+        dst = tmp_path / "after-move.back"
+        glance_vip(os_env, "image-download", "--file", str(dst), new_id)
+        assert _sha256(dst) == _sha256(src)
+        glance_vip(os_env, "image-delete", new_id)
+        for image_id, sha512 in before.items():
+            assert _download_sha512(os_env, image_id, tmp_path) == sha512, image_id
+    finally:
+        docker("start", _name(holder))
+    # The node comes back by itself (Galera, GlusterFS, glance, HAProxy, keepalived).
+    wait_for(lambda: _cluster_whole(nodes), "the stopped node back in every service", timeout=300, interval=3)
+    assert len(vip_holders(nodes, vip)) == 1
+
+
+RESTART_OFF = "/run/systemd/system/haproxy.service.d/test-no-restart.conf"
+
+
+def test_vip_moves_when_the_holders_haproxy_dies(nodes, vip, image_url):
+    """HAProxy killed on the holder (and kept down): keepalived gives the VIP away."""
+    holder = vip_holders(nodes, vip)[0]
+    # systemd would restart HAProxy within 0.1 s: keep it dead, as a crash loop would.
+    holder.run_test(f"mkdir -p {RESTART_OFF.rsplit('/', 1)[0]} && printf '[Service]\\nRestart=no\\n' > {RESTART_OFF}"
+                    " && systemctl daemon-reload")
+    try:
+        holder.run_test("systemctl kill --signal=SIGKILL haproxy")
+        wait_for(lambda: holder not in vip_holders(nodes, vip) and len(vip_holders(nodes, vip)) == 1,
+                 "the VIP to leave the node without HAProxy", timeout=20, interval=0.5)
+        import urllib.request
+
+        with urllib.request.urlopen(f"{image_url}/healthcheck", timeout=5) as resp:
+            assert resp.status == 200
+    finally:
+        holder.run(f"rm -f {RESTART_OFF} && systemctl daemon-reload && systemctl start haproxy")
+    wait_for(lambda: holder.service("haproxy").is_running, "HAProxy back on the old holder", timeout=30)
+    assert len(vip_holders(nodes, vip)) == 1
