@@ -24,8 +24,9 @@ endef
 
 test: venv host lint unit molecule
 
+# The converge is long: every task prints its duration as it ends.
 lab: venv host
-	$(call timed,lab,ansible-playbook playbooks/lab.yml)
+	$(call timed,lab,ANSIBLE_CALLBACKS_ENABLED=ansible.posix.profile_tasks ansible-playbook playbooks/lab.yml)
 
 lab-destroy: venv
 	$(call timed,lab-destroy,ansible-playbook playbooks/lab-destroy.yml)

@@ -31,7 +31,7 @@ PROFILES = {
         "haproxy_check_downinter": 12000, "haproxy_check_rise": 3, "haproxy_check_fall": 3,
         "haproxy_check_timeout": 12000, "haproxy_retry_on": "conn-failure", "haproxy_timeout_connect": 5000,
         "haproxy_api_timeout_server": "60s", "haproxy_data_timeout_server": "60s",
-        "haproxy_defaults_overrides": {"option redispatch": 0},
+        "haproxy_defaults_overrides": {"option redispatch": 0}, "haproxy_last_resort": False,
     },
     # kolla-ansible's: 2 s checks, rise 2 fall 5.
     "kolla-ansible": {
@@ -39,7 +39,7 @@ PROFILES = {
         "haproxy_check_downinter": 2000, "haproxy_check_rise": 2, "haproxy_check_fall": 5,
         "haproxy_check_timeout": 2000, "haproxy_retry_on": "conn-failure", "haproxy_timeout_connect": 5000,
         "haproxy_api_timeout_server": "60s", "haproxy_data_timeout_server": "60s",
-        "haproxy_defaults_overrides": {"option redispatch": 0},
+        "haproxy_defaults_overrides": {"option redispatch": 0}, "haproxy_last_resort": False,
     },
 }
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -16,6 +17,8 @@ from urllib.parse import urlsplit
 import yaml
 
 PROJECT = Path(__file__).resolve().parents[1]
+# ansible-* of the venv the script runs from.
+BIN = Path(sys.executable).parent
 LAB_VARS = yaml.safe_load((PROJECT / "inventory" / "lab" / "group_vars" / "all.yml").read_text())
 
 
@@ -31,7 +34,7 @@ def dexec(node: str, cmd: str, check: bool = True) -> str:
 class Lab:
     def __init__(self, inventory: str):
         self.inventory = inventory
-        graph = json.loads(sh("ansible-inventory", "-i", inventory, "--list").stdout)
+        graph = json.loads(sh(str(BIN / "ansible-inventory"), "-i", inventory, "--list").stdout)
         self.controllers = sorted(graph["controllers"]["hosts"])
         self.keystone = graph["identity_lab"]["hosts"][0]
         self.addresses = {n: dexec(n, "hostname -I").split()[0] for n in self.controllers + [self.keystone]}
@@ -63,7 +66,7 @@ class Lab:
         header = lines[0].lstrip("# ").split(",")
         rows = [dict(zip(header, line.split(","))) for line in lines[1:] if line]
         return {(r["pxname"], r["svname"]): r["status"] for r in rows
-                if r.get("svname") not in ("FRONTEND", "BACKEND", None)}
+                if r.get("svname") not in ("FRONTEND", "BACKEND", None) and r.get("bck") != "1"}
 
     def wait_whole(self, timeout: float = 300) -> None:
         """Until every running node's HAProxy sees every glance-api UP and one node holds the VIP."""
@@ -80,9 +83,9 @@ class Lab:
 
     def converge(self, tags: str, extra_vars: dict | None = None) -> None:
         """Re-render part of the deployment (e.g. another HAProxy profile) with site.yml."""
-        env = dict(os.environ, ANSIBLE_CONFIG=str(PROJECT / "ansible.cfg"))
+        env = dict(os.environ, ANSIBLE_CONFIG=str(PROJECT / "ansible.cfg"), PATH=f"{BIN}:{os.environ['PATH']}")
         env.pop("ANSIBLE_CALLBACKS_ENABLED", None)
-        args = ["ansible-playbook", "-i", self.inventory, "site.yml", "--tags", tags]
+        args = [str(BIN / "ansible-playbook"), "-i", self.inventory, "site.yml", "--tags", tags]
         if extra_vars:
             args += ["-e", json.dumps(extra_vars)]
         run = subprocess.run(args, cwd=PROJECT, env=env, capture_output=True, text=True, timeout=1200)

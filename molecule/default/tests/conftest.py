@@ -171,14 +171,15 @@ def glance_vip(env: dict, *args: str, check: bool = True) -> subprocess.Complete
 
 
 def haproxy_servers(node) -> dict[tuple[str, str], dict[str, str]]:
-    """HAProxy's `show stat` on a node, by (backend, server), each a dict of its CSV fields."""
+    """HAProxy's `show stat` on a node, by (backend, server), each a dict of its CSV fields.
+    The unchecked last-resort backups are left out (their status is always "no check")."""
     out = node.check_output("echo 'show stat' | socat stdio /run/haproxy/admin.sock")
     lines = out.splitlines()
     header = lines[0].lstrip("# ").split(",")
     rows = {}
     for line in lines[1:]:
         row = dict(zip(header, line.split(",")))
-        if row.get("svname") not in (None, "FRONTEND", "BACKEND"):
+        if row.get("svname") not in (None, "FRONTEND", "BACKEND") and row.get("bck") != "1":
             rows[(row["pxname"], row["svname"])] = row
     return rows
 
