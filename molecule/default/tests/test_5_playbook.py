@@ -139,7 +139,7 @@ def test_bad_glance_settings_are_refused(extra_vars, phrases):
     ({"glance_ha_vip_address": "10.213.20.12"}, ["is a controller's own address"]),
     ({"glance_ha_vip_address": "10.213.20.300"}, ["set glance_ha_vip_address to an unused IPv4 address"]),
     ({"haproxy_check_inter": 0}, ["haproxy_check_inter 0", "must be greater than 0"]),
-    ({"keepalived_vrrp_version": 2}, ["at least 1 s with VRRP version 2"]),
+    ({"keepalived_vrrp_version": 2, "keepalived_advert_int": 0.5}, ["at least 1 s with VRRP version 2"]),
 ], ids=["vip-outside-subnet", "vip-is-node-address", "vip-not-an-address", "check-interval-0",
         "subsecond-vrrp2"])
 def test_bad_vip_settings_are_refused(extra_vars, phrases):
