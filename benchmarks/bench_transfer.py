@@ -31,11 +31,7 @@ def drop_caches() -> None:
 
 
 def data_sessions(lab: Lab, node: str) -> dict[str, int]:
-    out = dexec(node, "echo 'show stat' | socat stdio /run/haproxy/admin.sock")
-    lines = out.splitlines()
-    header = lines[0].lstrip("# ").split(",")
-    rows = [dict(zip(header, line.split(","))) for line in lines[1:] if line]
-    return {r["svname"]: int(r["stot"]) for r in rows
+    return {r["svname"]: int(r["stot"]) for r in lab.show_stat(node)
             if r["pxname"] == "glance_api_data" and r["svname"] not in ("FRONTEND", "BACKEND")}
 
 

@@ -58,14 +58,17 @@ class Lab:
                 return n
         return None
 
-    def servers(self, node: str) -> dict[tuple[str, str], str]:
-        out = dexec(node, "echo 'show stat' | socat stdio /run/haproxy/admin.sock", check=False)
-        lines = out.splitlines()
+    def show_stat(self, node: str, check: bool = True) -> list[dict[str, str]]:
+        """HAProxy's `show stat` on a node: one dict of CSV fields per proxy/server row."""
+        lines = dexec(node, "echo 'show stat' | socat stdio /run/haproxy/admin.sock", check=check).splitlines()
         if not lines:
-            return {}
+            return []
         header = lines[0].lstrip("# ").split(",")
-        rows = [dict(zip(header, line.split(","))) for line in lines[1:] if line]
-        return {(r["pxname"], r["svname"]): r["status"] for r in rows
+        return [dict(zip(header, line.split(","))) for line in lines[1:] if line]
+
+    def servers(self, node: str) -> dict[tuple[str, str], str]:
+        """Status of each checked server (the unchecked last-resort backups left out)."""
+        return {(r["pxname"], r["svname"]): r["status"] for r in self.show_stat(node, check=False)
                 if r.get("svname") not in ("FRONTEND", "BACKEND", None) and r.get("bck") != "1"}
 
     def wait_whole(self, timeout: float = 300) -> None:
