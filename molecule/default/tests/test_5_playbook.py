@@ -48,8 +48,9 @@ def _inventory(tmp_path, names: list[str], controllers: bool = True):
     hosts = {n: {"ansible_host": BARE} for n in names}
     children = ({"controllers": {"hosts": hosts}, "glusterfs_servers": {"children": {"controllers": None}}}
                 if controllers else {"controllers": {"hosts": {}}, "glusterfs_servers": {"hosts": hosts}})
-    # The lab group_vars name the Keystone host: the bare container stands in for it too.
+    # The lab group_vars name the Keystone and storage hosts: the bare container stands in.
     children["identity_lab"] = {"hosts": {"keystone-stand-in": {"ansible_host": BARE}}}
+    children["storage_lab"] = {"hosts": {"storage-stand-in": {"ansible_host": BARE}}}
     inv = {"all": {"children": {"lab_containers": {
         "vars": {"ansible_connection": "community.docker.docker", "ansible_python_interpreter": "/usr/bin/python3"},
         "children": children}}}}
@@ -127,7 +128,9 @@ def test_invalid_brick_dir_is_refused(brick_dir, tmp_path):
     ({"glance_database_password": ""}, ["glance_database_password"]),
     ({"glusterfs_owner_uid": 1234}, ["GlusterFS volume", "is owned by 1234"]),
     ({"glance_registry_enabled": True}, ["removed upstream in Victoria", "glance 21.0.0"]),
-], ids=["unknown-store", "http-default", "no-db-password", "uid-mismatch", "registry-on-zed"])
+    ({"glance_swift_auth_address": ""}, ["swift store is enabled", "set glance_swift_auth_address"]),
+], ids=["unknown-store", "http-default", "no-db-password", "uid-mismatch", "registry-on-zed",
+        "swift-without-auth-address"])
 def test_bad_glance_settings_are_refused(extra_vars, phrases):
     run = playbook("site.yml", "-e", json.dumps(extra_vars), inventory=INVENTORY)
     _assert_refused(run, *phrases)
