@@ -1,0 +1,348 @@
+"""Day 2: playbooks/reconfigure-store.yml switches the default store of the running cluster
+(file -> swift -> s3 with migration -> file), one drained controller at a time, while clients
+keep working; the read-only http store serves images registered by URL; bad input stops in
+preflight with nothing changed on any node.
+
+The tests run in order and share the cluster's state (module-scoped images).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import threading
+import time
+import uuid
+
+import pytest
+import requests
+import testinfra
+from testinfra.utils.ansible_runner import AnsibleRunner
+
+from conftest import BENCHMARKS, INVENTORY, MOUNT, ipv4, lab_vars, playbook
+
+sys.path.insert(0, str(BENCHMARKS))
+from loadgen import Stream  # noqa: E402
+
+PLAYBOOK = "playbooks/reconfigure-store.yml"
+WATCHED = ["/etc/glance/glance-api.conf", "/etc/glance/glance-swift.conf", "/etc/glance/policy.yaml",
+           "/etc/haproxy/haproxy.cfg"]
+
+
+def storage_host():
+    name = sorted(AnsibleRunner(INVENTORY).get_hosts("storage_lab"))[0]
+    return testinfra.get_host(f"ansible://{name}?ansible_inventory={INVENTORY}")
+
+
+def reconfigure(*extra: str):
+    return playbook(PLAYBOOK, *extra, inventory=INVENTORY)
+
+
+def recap(output: str) -> dict[str, dict[str, int]]:
+    hosts = {}
+    for line in output.split("PLAY RECAP", 1)[-1].splitlines():
+        if " : " in line:
+            name, counts = line.split(" : ", 1)
+            hosts[name.strip()] = {k: int(v) for k, v in (p.split("=") for p in counts.split())}
+    return hosts
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+class Api:
+    """glance v2 through the VIP with one token."""
+
+    def __init__(self, url: str, token: str):
+        self.url, self.headers = url, {"X-Auth-Token": token}
+
+    def upload(self, name: str, data: bytes, store: str | None = None) -> str:
+        created = requests.post(f"{self.url}/v2/images", headers=self.headers, timeout=30, json={
+            "name": name, "disk_format": "raw", "container_format": "bare"})
+        created.raise_for_status()
+        image_id = created.json()["id"]
+        headers = dict(self.headers, **{"Content-Type": "application/octet-stream"})
+        if store:
+            headers["X-Image-Meta-Store"] = store
+        put = requests.put(f"{self.url}/v2/images/{image_id}/file", headers=headers, data=data,
+                           timeout=300)
+        put.raise_for_status()
+        return image_id
+
+    def show(self, image_id: str) -> dict:
+        got = requests.get(f"{self.url}/v2/images/{image_id}", headers=self.headers, timeout=30)
+        got.raise_for_status()
+        return got.json()
+
+    def sha256(self, image_id: str) -> str:
+        got = requests.get(f"{self.url}/v2/images/{image_id}/file", headers=self.headers, timeout=300)
+        got.raise_for_status()
+        return hashlib.sha256(got.content).hexdigest()
+
+    def delete(self, image_id: str) -> None:
+        requests.delete(f"{self.url}/v2/images/{image_id}", headers=self.headers, timeout=60)
+
+
+@pytest.fixture(scope="module")
+def api(image_url, os_session) -> Api:
+    return Api(image_url, os_session.get_token())
+
+
+@pytest.fixture(scope="module")
+def images(api):
+    """Images uploaded while file is the default store: id -> sha256. Deleted at the end."""
+    made = {}
+    for size in (4 << 20, 16 << 20):
+        data = os.urandom(size)
+        made[api.upload(f"reconf-{size >> 20}m", data)] = hashlib.sha256(data).hexdigest()
+    yield made
+    for image_id in list(made):
+        api.delete(image_id)
+
+
+def node_state(node) -> dict:
+    """What a refused run must leave alone: config bytes and the services' start times."""
+    state = {}
+    for path in WATCHED:
+        f = node.file(path)
+        state[path] = f.sha256sum if f.exists else None
+    for unit in ("glance-api", "haproxy"):
+        state[unit] = node.check_output(f"systemctl show -P ActiveEnterTimestampMonotonic {unit}")
+    return state
+
+
+def default_store_line(node) -> str:
+    return node.check_output("grep -h '^default_store' /etc/glance/glance-api.conf")
+
+
+class Uploads(threading.Thread):
+    """A few uploads through the VIP while the reconfiguration runs; every one must succeed."""
+
+    def __init__(self, api: Api, every: float = 4.0):
+        super().__init__(daemon=True)
+        self.api, self.every, self.done, self.errors = api, every, [], []
+        self.stop = threading.Event()
+
+    def run(self):
+        while not self.stop.is_set():
+            data = os.urandom(1 << 20)
+            try:
+                image_id = self.api.upload(f"during-{uuid.uuid4().hex[:8]}", data)
+                self.done.append((image_id, hashlib.sha256(data).hexdigest()))
+            except requests.RequestException as err:
+                self.errors.append(repr(err))
+            self.stop.wait(self.every)
+
+
+def under_load(api: Api, images: dict, *extra: str):
+    """Run the playbook while a client streams GETs (downloads included) and uploads."""
+    paths = [f"/v2/images/{i}/file" for i in images] + [f"/v2/images/{i}" for i in images] + ["/v2/images"]
+    stream = Stream(api.url, paths, rate=10, token=api.headers["X-Auth-Token"])
+    uploads = Uploads(api)
+    loader = threading.Thread(target=stream.run, args=(3600,), daemon=True)
+    loader.start()
+    uploads.start()
+    time.sleep(3)
+    try:
+        run = reconfigure(*extra)
+    finally:
+        time.sleep(3)
+        stream._stop.set()
+        uploads.stop.set()
+        loader.join(timeout=300)
+        uploads.join(timeout=300)
+    return run, stream, uploads
+
+
+def test_file_to_swift_under_load_fails_no_request(api, images, nodes):
+    run, stream, uploads = under_load(api, images, "-e", "glance_default_store=swift")
+    try:
+        assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+        out = flat(run.stdout)
+        # Each controller was drained on every load balancer and put back, one at a time.
+        assert out.count("TASK [haproxy : Drain the server on every load balancer]") == len(nodes)
+        assert out.count("TASK [haproxy : Put the server back in service on every load balancer]") == len(nodes)
+        assert len(stream.results) > 100
+        assert stream.failed == [], stream.summary() + repr(stream.failed[:5])
+        assert uploads.errors == [] and len(uploads.done) >= 2, uploads.errors
+        for node in nodes:
+            assert default_store_line(node) == "default_store = swift"
+        for image_id, digest in images.items():
+            assert api.sha256(image_id) == digest
+            assert api.show(image_id)["stores"] == "file"
+        for image_id, digest in uploads.done:
+            assert api.sha256(image_id) == digest
+    finally:
+        for image_id, _ in uploads.done:
+            api.delete(image_id)
+
+
+def test_new_uploads_land_in_swift(api, tmp_path):
+    storage = storage_host()
+    login = requests.get(f"http://{ipv4(storage)}:8080/auth/v1.0", timeout=10, headers={
+        "X-Auth-User": "glance:glance", "X-Auth-Key": lab_vars()["swift_lab_password"]})
+    login.raise_for_status()
+    data = os.urandom(2 << 20)
+    image_id = api.upload("after-swift", data)
+    try:
+        image = api.show(image_id)
+        assert image["stores"] == "swift"
+        assert image["direct_url"] == f"swift+config://ref1/glance/{image_id}"
+        head = requests.head(f"{login.headers['X-Storage-Url']}/glance/{image_id}", timeout=10,
+                             headers={"X-Auth-Token": login.headers["X-Auth-Token"]})
+        assert head.status_code == 200 and int(head.headers["Content-Length"]) == len(data)
+        assert api.sha256(image_id) == hashlib.sha256(data).hexdigest()
+    finally:
+        api.delete(image_id)
+
+
+def test_the_same_target_again_changes_nothing(nodes):
+    before = [node_state(n) for n in nodes]
+    run = reconfigure("-e", "glance_default_store=swift")
+    assert run.returncode == 0, run.stdout[-4000:]
+    assert all(counts["changed"] == 0 for counts in recap(run.stdout).values()), recap(run.stdout)
+    assert [node_state(n) for n in nodes] == before
+
+
+@pytest.fixture(scope="module")
+def member(os_session, image_url):
+    """A non-admin user (role member) of the admin project, where the images are."""
+    keystone = os_session.get_endpoint(service_type="identity", interface="public").rstrip("/")
+    headers = {"X-Auth-Token": os_session.get_token()}
+    project = os_session.get_project_id()
+    role = requests.get(f"{keystone}/v3/roles?name=member", headers=headers, timeout=10).json()["roles"][0]
+    name, password = f"reconf-member-{uuid.uuid4().hex[:6]}", uuid.uuid4().hex
+    user = requests.post(f"{keystone}/v3/users", headers=headers, timeout=10, json={
+        "user": {"name": name, "password": password, "domain_id": "default"}}).json()["user"]
+    requests.put(f"{keystone}/v3/projects/{project}/users/{user['id']}/roles/{role['id']}",
+                 headers=headers, timeout=10).raise_for_status()
+    token = requests.post(f"{keystone}/v3/auth/tokens", timeout=10, json={"auth": {
+        "identity": {"methods": ["password"], "password": {"user": {
+            "id": user["id"], "password": password}}},
+        "scope": {"project": {"id": project}}}}).headers["X-Subject-Token"]
+    yield Api(image_url, token)
+    requests.delete(f"{keystone}/v3/users/{user['id']}", headers=headers, timeout=10)
+
+
+def test_swift_to_s3_with_migration(api, images, member, nodes):
+    run = reconfigure("-e", "glance_default_store=s3", "-e", "glance_store_migrate=true")
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    assert "image(s) copied into s3 and verified" in flat(run.stdout)
+    for node in nodes:
+        assert default_store_line(node) == "default_store = s3"
+    listed = requests.get(f"{api.url}/v2/images?limit=1000&status=active", headers=api.headers,
+                          timeout=30).json()["images"]
+    assert listed and all("s3" in i["stores"].split(",") for i in listed), \
+        [(i["id"], i["stores"]) for i in listed]
+    for image_id, digest in images.items():
+        assert set(api.show(image_id)["stores"].split(",")) == {"file", "s3"}
+        assert api.sha256(image_id) == digest
+    # A second run copies nothing and restarts nothing.
+    again = reconfigure("-e", "glance_default_store=s3", "-e", "glance_store_migrate=true")
+    assert again.returncode == 0, again.stdout[-4000:]
+    assert all(c["changed"] == 0 for c in recap(again.stdout).values()), recap(again.stdout)
+    assert "0 image(s) copied into s3" in flat(again.stdout)
+
+
+def test_s3_keys_reach_no_user_but_admins(api, member, images):
+    secret = lab_vars()["s3_lab_secret_key"]
+    data = os.urandom(1 << 20)
+    image_id = api.upload("in-s3", data)
+    try:
+        admin_view = api.show(image_id)
+        assert admin_view["stores"] == "s3"
+        # The seed's inspection (image-show, direct_url) still works for the operator.
+        assert admin_view["direct_url"].startswith(f"s3://{lab_vars()['s3_lab_access_key']}:")
+        for some_id in [image_id, *images]:
+            got = requests.get(f"{member.url}/v2/images/{some_id}", headers=member.headers, timeout=30)
+            assert got.status_code == 200
+            assert secret not in got.text and lab_vars()["s3_lab_access_key"] not in got.text
+        member_view = requests.get(f"{member.url}/v2/images/{image_id}", headers=member.headers,
+                                   timeout=30).json()
+        assert member_view["direct_url"].startswith("s3://***@")
+        listed = requests.get(f"{member.url}/v2/images?limit=1000", headers=member.headers, timeout=30).text
+        assert secret not in listed
+        assert member.sha256(image_id) == hashlib.sha256(data).hexdigest()
+    finally:
+        api.delete(image_id)
+
+
+def test_back_to_file(api, images, nodes):
+    run = reconfigure("-e", "glance_default_store=file")
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    for node in nodes:
+        assert default_store_line(node) == "default_store = file"
+    stores = requests.get(f"{api.url}/v2/info/stores", headers=api.headers, timeout=10).json()["stores"]
+    by_id = {s["id"]: s for s in stores}
+    assert set(by_id) == {"file", "swift", "s3", "http"}
+    assert by_id["file"].get("default") == "true"
+    data = os.urandom(1 << 20)
+    image_id = api.upload("back-in-file", data)
+    try:
+        assert api.show(image_id)["stores"] == "file"
+        for node in nodes:  # on the GlusterFS volume, seen from every controller
+            assert node.file(f"{MOUNT}/{image_id}").size == len(data)
+        for old_id, digest in images.items():
+            assert api.sha256(old_id) == digest
+    finally:
+        api.delete(image_id)
+
+
+def test_http_image_registered_by_url(api, tmp_path):
+    storage = storage_host()
+    data = os.urandom(3 << 20)
+    name = f"http-{uuid.uuid4().hex[:8]}.raw"
+    path = tmp_path / name
+    path.write_bytes(data)
+    storage_name = sorted(AnsibleRunner(INVENTORY).get_hosts("storage_lab"))[0]
+    copied = AnsibleRunner(INVENTORY).run_module(storage_name, "ansible.builtin.copy",
+                                                 f"src={path} dest=/srv/images/{name} mode=0644")
+    assert not copied.get("failed"), copied
+    created = requests.post(f"{api.url}/v2/images", headers=api.headers, timeout=30, json={
+        "name": "by-url", "disk_format": "raw", "container_format": "bare"})
+    created.raise_for_status()
+    image_id = created.json()["id"]
+    try:
+        url = f"http://{ipv4(storage)}/{name}"
+        patched = requests.patch(
+            f"{api.url}/v2/images/{image_id}", timeout=60,
+            headers=dict(api.headers, **{"Content-Type": "application/openstack-images-v2.1-json-patch"}),
+            data=json.dumps([{"op": "add", "path": "/locations/-", "value": {"url": url, "metadata": {}}}]))
+        assert patched.status_code == 200, patched.text
+        image = api.show(image_id)
+        assert image["status"] == "active" and image["stores"] == "http"
+        assert api.sha256(image_id) == hashlib.sha256(data).hexdigest()
+    finally:
+        api.delete(image_id)
+        storage.run(f"rm -f /srv/images/{name}")
+
+
+BAD = {
+    "http as the default": (["-e", "glance_default_store=http"], ["read-only"]),
+    "unknown store": (["-e", "glance_default_store=cinder"], ["glance_default_store", "cinder"]),
+    "swift without auth address": (["-e", "glance_default_store=swift", "-e", "glance_swift_auth_address="],
+                                   ["glance_swift_auth_address"]),
+    "s3 with wrong keys": (["-e", "glance_default_store=s3", "-e", "glance_s3_secret_key=wrong-secret"],
+                           ["cannot use the s3 store", "nothing was changed"]),
+    # Nothing listens on port 9 of the storage host.
+    "unreachable endpoint": (["-e", "glance_default_store=swift", "-e",
+                              "glance_swift_auth_address=http://{storage}:9/auth/v1.0"],
+                             ["cannot use the swift store", "nothing was changed"]),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD))
+def test_bad_input_stops_in_preflight_with_nothing_changed(case, nodes):
+    extra, phrases = BAD[case]
+    extra = [e.replace("{storage}", ipv4(storage_host())) for e in extra]
+    before = [node_state(n) for n in nodes]
+    run = reconfigure(*extra)
+    assert run.returncode != 0, run.stdout[-3000:]
+    out = flat(run.stdout + run.stderr)
+    for phrase in phrases:
+        assert phrase in out, out[-3000:]
+    assert "TASK [haproxy : Drain" not in out
+    assert [node_state(n) for n in nodes] == before

@@ -1,0 +1,201 @@
+#!/usr/bin/python3
+"""Copy every active image into one store, verify the copies, optionally drop old locations.
+
+For each active image whose `stores` lacks the target: glance's `copy-image` import
+(POST /v2/images/ID/import), wait until the target is listed, then read the new
+location back with glance's own store driver (glance_store, this node's
+glance-api.conf) and compare its hash with the image's os_hash_value (checksum for
+images without one). Only a verified copy may have its other locations removed
+(--remove-old). Images already in the target are left alone: a second run copies
+nothing.
+
+Credentials of a Keystone admin (copy-image needs the admin role and a project)
+come from the environment: OS_AUTH_URL, OS_USERNAME, OS_PASSWORD, OS_PROJECT_NAME,
+OS_USER_DOMAIN_NAME, OS_PROJECT_DOMAIN_NAME.
+
+Prints one JSON report: {"target", "copied": [...], "present": [...], "failed": [...],
+"removed_locations": N}. Exit status 0 when nothing failed, 1 otherwise, 2 on bad usage.
+
+Installed by the glance role of glance-ha.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+import time
+import urllib.error
+import urllib.request
+
+CHUNK = 4 * 1024 * 1024
+
+
+class Glance:
+    """The few glance v2 calls the migration needs, with a Keystone token."""
+
+    def __init__(self, url: str, token: str):
+        self.url = url.rstrip("/")
+        self.token = token
+
+    def call(self, method: str, path: str, body=None, content_type="application/json"):
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.url + path, data=data, method=method)
+        request.add_header("X-Auth-Token", self.token)
+        if data is not None:
+            request.add_header("Content-Type", content_type)
+        with urllib.request.urlopen(request, timeout=60) as response:
+            text = response.read()
+        return json.loads(text) if text else None
+
+    def images(self) -> list[dict]:
+        found, path = [], "/v2/images?limit=100&status=active"
+        while path:
+            page = self.call("GET", path)
+            found += page["images"]
+            path = page.get("next")
+        return found
+
+    def image(self, image_id: str) -> dict:
+        return self.call("GET", f"/v2/images/{image_id}")
+
+
+def keystone_token(environ) -> str:
+    body = {"auth": {
+        "identity": {"methods": ["password"], "password": {"user": {
+            "name": environ["OS_USERNAME"], "password": environ["OS_PASSWORD"],
+            "domain": {"name": environ.get("OS_USER_DOMAIN_NAME", "Default")}}}},
+        "scope": {"project": {
+            "name": environ["OS_PROJECT_NAME"],
+            "domain": {"name": environ.get("OS_PROJECT_DOMAIN_NAME", "Default")}}}}}
+    request = urllib.request.Request(
+        environ["OS_AUTH_URL"].rstrip("/") + "/auth/tokens",
+        data=json.dumps(body).encode(), method="POST",
+        headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return response.headers["X-Subject-Token"]
+
+
+def stores_of(image: dict) -> list[str]:
+    return [s for s in (image.get("stores") or "").split(",") if s]
+
+
+def expected_hash(image: dict) -> tuple[str, str] | None:
+    """(algorithm, hex digest) the image's data must have."""
+    if image.get("os_hash_algo") and image.get("os_hash_value"):
+        return image["os_hash_algo"], image["os_hash_value"]
+    if image.get("checksum"):
+        return "md5", image["checksum"]
+    return None
+
+
+def read_hash(config_file: str, backend: str, url: str, algorithm: str) -> str:
+    """Hash of the data at one location, read through glance's store driver."""
+    from glance_store import location as store_location
+    from glance_store import multi_backend
+    from oslo_config import cfg
+
+    conf = cfg.ConfigOpts()
+    conf.register_opt(cfg.DictOpt("enabled_backends"))
+    conf(project="glance", args=["--config-file", config_file], default_config_files=[])
+    multi_backend.register_store_opts(conf)
+    multi_backend.create_multi_stores(conf)
+    store = multi_backend.get_store_from_store_identifier(backend)
+    loc = store_location.get_location_from_uri_and_backend(url, backend, conf=conf)
+    chunks, _size = store.get(loc)
+    digest = hashlib.new(algorithm)
+    for chunk in chunks:
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+def plan(images: list[dict], target: str) -> tuple[list[dict], list[dict]]:
+    """Images to copy into the target, and those already there."""
+    to_copy = [i for i in images if target not in stores_of(i)]
+    present = [i for i in images if target in stores_of(i)]
+    return to_copy, present
+
+
+def old_location_indexes(image: dict, target: str) -> list[int]:
+    """Indexes of the locations outside the target, highest first (JSON-patch removal order)."""
+    locations = image.get("locations") or []
+    return sorted((n for n, loc in enumerate(locations)
+                   if (loc.get("metadata") or {}).get("store") != target), reverse=True)
+
+
+def wait_copied(glance: Glance, image_id: str, target: str, timeout: float) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        image = glance.image(image_id)
+        if target in stores_of(image):
+            return image
+        failed = (image.get("os_glance_failed_import") or "").split(",")
+        if target in failed:
+            raise RuntimeError(f"glance reports the copy into {target} failed")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"not in {target} after {timeout:.0f} s")
+        time.sleep(2)
+
+
+def migrate(glance: Glance, args) -> dict:
+    report = {"target": args.target, "copied": [], "present": [], "failed": [],
+              "removed_locations": 0}
+    to_copy, present = plan(glance.images(), args.target)
+    report["present"] = [i["id"] for i in present]
+    for image in to_copy:
+        entry = {"id": image["id"], "name": image.get("name"), "size": image.get("size"),
+                 "from": stores_of(image)}
+        try:
+            glance.call("POST", f"/v2/images/{image['id']}/import", {
+                "method": {"name": "copy-image"}, "stores": [args.target],
+                "all_stores_must_succeed": True})
+            copied = wait_copied(glance, image["id"], args.target, args.timeout)
+            want = expected_hash(copied)
+            if want is None:
+                raise RuntimeError("the image has no checksum to verify the copy against")
+            urls = [loc["url"] for loc in copied.get("locations") or []
+                    if (loc.get("metadata") or {}).get("store") == args.target]
+            if not urls:
+                raise RuntimeError("no location in the target is visible (show_multiple_locations)")
+            got = read_hash(args.config_file, args.target, urls[0], want[0])
+            if got != want[1]:
+                raise RuntimeError(f"{want[0]} of the copy differs: {got} != {want[1]}")
+            entry["verified"] = want[0]
+            if args.remove_old:
+                for index in old_location_indexes(copied, args.target):
+                    glance.call("PATCH", f"/v2/images/{image['id']}",
+                                [{"op": "remove", "path": f"/locations/{index}"}],
+                                content_type="application/openstack-images-v2.1-json-patch")
+                    report["removed_locations"] += 1
+            report["copied"].append(entry)
+        except (RuntimeError, urllib.error.URLError, OSError) as exc:
+            entry["error"] = str(exc)
+            report["failed"].append(entry)
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--glance-url", required=True, help="glance API, e.g. http://VIP:9292")
+    parser.add_argument("--config-file", default="/etc/glance/glance-api.conf")
+    parser.add_argument("--target", required=True, help="backend id the images go to")
+    parser.add_argument("--remove-old", action="store_true",
+                        help="remove the other locations of each verified copy")
+    parser.add_argument("--timeout", type=float, default=1800,
+                        help="seconds one image's copy may take")
+    args = parser.parse_args(argv)
+    missing = [k for k in ("OS_AUTH_URL", "OS_USERNAME", "OS_PASSWORD", "OS_PROJECT_NAME")
+               if not os.environ.get(k)]
+    if missing:
+        print(json.dumps({"error": "missing environment: " + ", ".join(missing)}))
+        return 2
+    glance = Glance(args.glance_url, keystone_token(os.environ))
+    report = migrate(glance, args)
+    print(json.dumps(report))
+    return 1 if report["failed"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+#!/usr/bin/python3
+"""Write, read back and delete a probe object in one glance store backend.
+
+Runs glance's own store driver (glance_store) with a glance-api.conf, so the probe
+takes exactly the path and the credentials glance-api would: a store that passes
+can take uploads from this node. Used by playbooks/reconfigure-store.yml before any
+node is changed, on every controller, against the candidate configuration.
+
+Prints one JSON line: {"backend", "ok", "location" (scheme only), "error"}.
+Exit status 0 when the round trip worked, 1 when it did not, 2 on bad usage.
+
+Installed by the glance role of glance-ha.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import json
+import os
+import re
+import socket
+import sys
+import time
+import uuid
+
+# Credentials embedded in a location URL (s3://KEY:SECRET@host/...) never reach the output.
+_CREDENTIALS = re.compile(r"(//)[^/@]*@")
+
+
+def redact(text: str) -> str:
+    return _CREDENTIALS.sub(r"\1***@", text)
+
+
+def payload() -> bytes:
+    stamp = f"glance-ha store probe from {socket.gethostname()} at {time.time():.3f}\n"
+    return stamp.encode() * 64
+
+
+def round_trip(config_file: str, backend: str) -> str:
+    """Add, read back and delete a probe object; return the location's scheme."""
+    from glance_store import location as store_location
+    from glance_store import multi_backend
+    from oslo_config import cfg
+
+    conf = cfg.ConfigOpts()
+    # glance registers this option itself (glance.common.config); the probe needs it too.
+    conf.register_opt(cfg.DictOpt("enabled_backends"))
+    conf(project="glance", args=["--config-file", config_file], default_config_files=[])
+    multi_backend.register_store_opts(conf)
+    multi_backend.create_multi_stores(conf)
+    store = multi_backend.get_store_from_store_identifier(backend)
+    data = payload()
+    image_id = str(uuid.uuid4())
+    result = store.add(image_id, io.BytesIO(data), len(data), hashing_algo="sha256")
+    url = result[0]
+    try:
+        loc = store_location.get_location_from_uri_and_backend(url, backend, conf=conf)
+        chunks, size = store.get(loc)
+        read = b"".join(chunks)
+        if read != data or hashlib.sha256(read).digest() != hashlib.sha256(data).digest():
+            raise RuntimeError(f"probe object read back differs ({len(read)} of {size} bytes)")
+    finally:
+        loc = store_location.get_location_from_uri_and_backend(url, backend, conf=conf)
+        store.delete(loc)
+    return url.split(":", 1)[0]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config-file", required=True, help="glance-api.conf to read")
+    parser.add_argument("--backend", required=True, help="backend id, e.g. swift")
+    args = parser.parse_args(argv)
+    if not os.access(args.config_file, os.R_OK):
+        print(json.dumps({"backend": args.backend, "ok": False,
+                          "error": f"cannot read {args.config_file}"}))
+        return 2
+
+    try:
+        scheme = round_trip(args.config_file, args.backend)
+    except Exception as exc:  # any driver error is the answer, not a crash
+        print(json.dumps({"backend": args.backend, "ok": False,
+                          "error": redact(f"{type(exc).__name__}: {exc}")}))
+        return 1
+    print(json.dumps({"backend": args.backend, "ok": True, "location": scheme, "error": None}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,40 @@
+"""Unit tests of the haproxy_stat filters (filter_plugins/haproxy_stat.py)."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+_path = Path(__file__).resolve().parents[1] / "filter_plugins" / "haproxy_stat.py"
+_spec = importlib.util.spec_from_file_location("haproxy_stat", _path)
+haproxy_stat = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(haproxy_stat)
+
+STAT = """# pxname,svname,qcur,qmax,scur,smax,slim,stot,status,bck
+glance_api,FRONTEND,,,3,9,4096,100,OPEN,
+glance_api,ctl-1,0,0,2,5,,50,DRAIN,0
+glance_api,ctl-2,0,0,0,5,,50,UP,0
+glance_api,ctl-1-last-resort,0,0,4,5,,50,no check,1
+glance_api_data,ctl-1,1,1,1,2,,10,DRAIN,0
+glance_api_data,ctl-2,0,0,0,2,,10,UP,0
+glance_registry,ctl-1,0,0,7,7,,10,UP,0
+"""
+
+
+def test_load_counts_sessions_and_queue_of_both_glance_backends():
+    assert haproxy_stat.haproxy_server_load(STAT, "ctl-1") == 2 + 1 + 1
+    assert haproxy_stat.haproxy_server_load(STAT, "ctl-2") == 0
+
+
+def test_status_is_the_api_backends():
+    assert haproxy_stat.haproxy_server_status(STAT, "ctl-1") == "DRAIN"
+    assert haproxy_stat.haproxy_server_status(STAT, "ctl-2") == "UP"
+
+
+def test_an_unknown_server_is_an_error_not_idle():
+    with pytest.raises(ValueError):
+        haproxy_stat.haproxy_server_load(STAT, "ctl-9")
+    with pytest.raises(ValueError):
+        haproxy_stat.haproxy_server_status(STAT, "ctl-9")
