@@ -208,23 +208,23 @@ def test_the_same_target_again_changes_nothing(nodes):
 
 
 @pytest.fixture(scope="module")
-def member(os_session, image_url):
+def member(os_env, os_session, image_url):
     """A non-admin user (role member) of the admin project, where the images are."""
-    keystone = os_session.get_endpoint(service_type="identity", interface="public").rstrip("/")
+    keystone = os_env["OS_AUTH_URL"].rstrip("/")  # .../v3
     headers = {"X-Auth-Token": os_session.get_token()}
     project = os_session.get_project_id()
-    role = requests.get(f"{keystone}/v3/roles?name=member", headers=headers, timeout=10).json()["roles"][0]
+    role = requests.get(f"{keystone}/roles?name=member", headers=headers, timeout=10).json()["roles"][0]
     name, password = f"reconf-member-{uuid.uuid4().hex[:6]}", uuid.uuid4().hex
-    user = requests.post(f"{keystone}/v3/users", headers=headers, timeout=10, json={
+    user = requests.post(f"{keystone}/users", headers=headers, timeout=10, json={
         "user": {"name": name, "password": password, "domain_id": "default"}}).json()["user"]
-    requests.put(f"{keystone}/v3/projects/{project}/users/{user['id']}/roles/{role['id']}",
+    requests.put(f"{keystone}/projects/{project}/users/{user['id']}/roles/{role['id']}",
                  headers=headers, timeout=10).raise_for_status()
-    token = requests.post(f"{keystone}/v3/auth/tokens", timeout=10, json={"auth": {
+    token = requests.post(f"{keystone}/auth/tokens", timeout=10, json={"auth": {
         "identity": {"methods": ["password"], "password": {"user": {
             "id": user["id"], "password": password}}},
         "scope": {"project": {"id": project}}}}).headers["X-Subject-Token"]
     yield Api(image_url, token)
-    requests.delete(f"{keystone}/v3/users/{user['id']}", headers=headers, timeout=10)
+    requests.delete(f"{keystone}/users/{user['id']}", headers=headers, timeout=10)
 
 
 def test_swift_to_s3_with_migration(api, images, member, nodes):
@@ -297,10 +297,9 @@ def test_http_image_registered_by_url(api, tmp_path):
     name = f"http-{uuid.uuid4().hex[:8]}.raw"
     path = tmp_path / name
     path.write_bytes(data)
-    storage_name = sorted(AnsibleRunner(INVENTORY).get_hosts("storage_lab"))[0]
-    copied = AnsibleRunner(INVENTORY).run_module(storage_name, "ansible.builtin.copy",
-                                                 f"src={path} dest=/srv/images/{name} mode=0644")
-    assert not copied.get("failed"), copied
+    copied = storage.ansible("ansible.builtin.copy", f"src={path} dest=/srv/images/{name} mode=0644",
+                             check=False)
+    assert copied.get("changed"), copied
     created = requests.post(f"{api.url}/v2/images", headers=api.headers, timeout=30, json={
         "name": "by-url", "disk_format": "raw", "container_format": "bare"})
     created.raise_for_status()

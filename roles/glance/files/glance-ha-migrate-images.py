@@ -97,7 +97,8 @@ def read_hash(config_file: str, backend: str, url: str, algorithm: str) -> str:
     from glance_store import multi_backend
     from oslo_config import cfg
 
-    conf = cfg.ConfigOpts()
+    # glance_store looks backends up in the global CONF.
+    conf = cfg.CONF
     conf.register_opt(cfg.DictOpt("enabled_backends"))
     conf(project="glance", args=["--config-file", config_file], default_config_files=[])
     multi_backend.register_store_opts(conf)

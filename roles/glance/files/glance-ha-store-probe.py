@@ -44,7 +44,8 @@ def round_trip(config_file: str, backend: str) -> str:
     from glance_store import multi_backend
     from oslo_config import cfg
 
-    conf = cfg.ConfigOpts()
+    # glance_store looks backends up in the global CONF.
+    conf = cfg.CONF
     # glance registers this option itself (glance.common.config); the probe needs it too.
     conf.register_opt(cfg.DictOpt("enabled_backends"))
     conf(project="glance", args=["--config-file", config_file], default_config_files=[])
