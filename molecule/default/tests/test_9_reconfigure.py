@@ -319,6 +319,16 @@ def test_http_image_registered_by_url(api, tmp_path):
         storage.run(f"rm -f /srv/images/{name}")
 
 
+def test_check_mode_reports_the_change_and_changes_nothing(nodes):
+    before = [node_state(n) for n in nodes]
+    run = reconfigure("-e", "glance_default_store=swift", "--check", "--diff")
+    assert run.returncode == 0, run.stdout[-4000:]
+    assert all(recap(run.stdout)[n]["changed"] > 0 for n in recap(run.stdout)), recap(run.stdout)
+    assert [node_state(n) for n in nodes] == before
+    for node in nodes:
+        assert default_store_line(node) == "default_store = file"
+
+
 BAD = {
     "http as the default": (["-e", "glance_default_store=http"], ["read-only"]),
     "unknown store": (["-e", "glance_default_store=cinder"], ["glance_default_store", "cinder"]),
