@@ -93,19 +93,10 @@ def expected_hash(image: dict) -> tuple[str, str] | None:
 
 def read_hash(config_file: str, backend: str, url: str, algorithm: str) -> str:
     """Hash of the data at one location, read through glance's store driver."""
-    from glance_store import location as store_location
-    from glance_store import multi_backend
-    from oslo_config import cfg
+    from glance_ha_store import open_backend
 
-    # glance_store looks backends up in the global CONF.
-    conf = cfg.CONF
-    conf.register_opt(cfg.DictOpt("enabled_backends"))
-    conf(project="glance", args=["--config-file", config_file], default_config_files=[])
-    multi_backend.register_store_opts(conf)
-    multi_backend.create_multi_stores(conf)
-    store = multi_backend.get_store_from_store_identifier(backend)
-    loc = store_location.get_location_from_uri_and_backend(url, backend, conf=conf)
-    chunks, _size = store.get(loc)
+    store, locate = open_backend(config_file, backend)
+    chunks, _size = store.get(locate(url))
     digest = hashlib.new(algorithm)
     for chunk in chunks:
         digest.update(chunk)

@@ -40,31 +40,20 @@ def payload() -> bytes:
 
 def round_trip(config_file: str, backend: str) -> str:
     """Add, read back and delete a probe object; return the location's scheme."""
-    from glance_store import location as store_location
-    from glance_store import multi_backend
-    from oslo_config import cfg
+    from glance_ha_store import open_backend
 
-    # glance_store looks backends up in the global CONF.
-    conf = cfg.CONF
-    # glance registers this option itself (glance.common.config); the probe needs it too.
-    conf.register_opt(cfg.DictOpt("enabled_backends"))
-    conf(project="glance", args=["--config-file", config_file], default_config_files=[])
-    multi_backend.register_store_opts(conf)
-    multi_backend.create_multi_stores(conf)
-    store = multi_backend.get_store_from_store_identifier(backend)
+    store, locate = open_backend(config_file, backend)
     data = payload()
     image_id = str(uuid.uuid4())
     result = store.add(image_id, io.BytesIO(data), len(data), hashing_algo="sha256")
     url = result[0]
     try:
-        loc = store_location.get_location_from_uri_and_backend(url, backend, conf=conf)
-        chunks, size = store.get(loc)
+        chunks, size = store.get(locate(url))
         read = b"".join(chunks)
         if read != data or hashlib.sha256(read).digest() != hashlib.sha256(data).digest():
             raise RuntimeError(f"probe object read back differs ({len(read)} of {size} bytes)")
     finally:
-        loc = store_location.get_location_from_uri_and_backend(url, backend, conf=conf)
-        store.delete(loc)
+        store.delete(locate(url))
     return url.split(":", 1)[0]
 
 

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
-_path = Path(__file__).resolve().parents[1] / "files" / "glance_ha_location_redact.py"
-_spec = importlib.util.spec_from_file_location("redact", _path)
-redact = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(redact)
+from conftest import load_file
+
+redact = load_file("glance_ha_location_redact.py", "redact")
 
 IMAGE = {"id": "i1", "direct_url": "s3://KEY:SECRET@rgw:8333/glance/i1",
          "locations": [{"url": "s3://KEY:SECRET@rgw:8333/glance/i1", "metadata": {"store": "s3"}},

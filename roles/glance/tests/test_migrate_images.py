@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
-from importlib.machinery import SourceFileLoader
 from pathlib import Path
 
-_path = Path(__file__).resolve().parents[1] / "files" / "glance-ha-migrate-images.py"
-_loader = SourceFileLoader("migrate_images", str(_path))
-_spec = importlib.util.spec_from_loader("migrate_images", _loader)
-migrate = importlib.util.module_from_spec(_spec)
-_loader.exec_module(migrate)
+from conftest import load_file
+
+migrate = load_file("glance-ha-migrate-images.py", "migrate_images")
 
 
 def test_only_images_missing_the_target_are_copied():

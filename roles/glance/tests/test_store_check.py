@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import threading
-from importlib.machinery import SourceFileLoader
-from pathlib import Path
 
-_path = Path(__file__).resolve().parents[1] / "files" / "glance-ha-store-check.py"
-_loader = SourceFileLoader("store_check", str(_path))
-_spec = importlib.util.spec_from_loader("store_check", _loader)
-store_check = importlib.util.module_from_spec(_spec)
-_loader.exec_module(store_check)
+from conftest import load_file
+
+store_check = load_file("glance-ha-store-check.py", "store_check")
 
 
 def test_a_plain_directory_is_not_a_usable_store(tmp_path):

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from importlib.machinery import SourceFileLoader
-from pathlib import Path
 
-_path = Path(__file__).resolve().parents[1] / "files" / "glance-ha-store-probe.py"
-_loader = SourceFileLoader("store_probe", str(_path))
-_spec = importlib.util.spec_from_loader("store_probe", _loader)
-probe = importlib.util.module_from_spec(_spec)
-_loader.exec_module(probe)
+from conftest import load_file
+
+probe = load_file("glance-ha-store-probe.py", "store_probe")
 
 
 def test_credentials_in_a_location_are_redacted():
