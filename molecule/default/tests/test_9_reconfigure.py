@@ -157,6 +157,14 @@ def under_load(api: Api, images: dict, *extra: str):
     return run, stream, uploads
 
 
+def swift_session() -> tuple[str, dict]:
+    """(storage URL, auth headers) of glance's account in the lab Swift."""
+    login = requests.get(f"http://{ipv4(storage_host())}:8080/auth/v1.0", timeout=10, headers={
+        "X-Auth-User": "glance:glance", "X-Auth-Key": lab_vars()["swift_lab_password"]})
+    login.raise_for_status()
+    return login.headers["X-Storage-Url"], {"X-Auth-Token": login.headers["X-Auth-Token"]}
+
+
 def test_file_to_swift_under_load_fails_no_request(api, images, nodes):
     run, stream, uploads = under_load(api, images, "-e", "glance_default_store=swift")
     try:
@@ -180,19 +188,15 @@ def test_file_to_swift_under_load_fails_no_request(api, images, nodes):
             api.delete(image_id)
 
 
-def test_new_uploads_land_in_swift(api, tmp_path):
-    storage = storage_host()
-    login = requests.get(f"http://{ipv4(storage)}:8080/auth/v1.0", timeout=10, headers={
-        "X-Auth-User": "glance:glance", "X-Auth-Key": lab_vars()["swift_lab_password"]})
-    login.raise_for_status()
+def test_new_uploads_land_in_swift(api):
+    storage, auth = swift_session()
     data = os.urandom(2 << 20)
     image_id = api.upload("after-swift", data)
     try:
         image = api.show(image_id)
         assert image["stores"] == "swift"
         assert image["direct_url"] == f"swift+config://ref1/glance/{image_id}"
-        head = requests.head(f"{login.headers['X-Storage-Url']}/glance/{image_id}", timeout=10,
-                             headers={"X-Auth-Token": login.headers["X-Auth-Token"]})
+        head = requests.head(f"{storage}/glance/{image_id}", headers=auth, timeout=10)
         assert head.status_code == 200 and int(head.headers["Content-Length"]) == len(data)
         assert api.sha256(image_id) == hashlib.sha256(data).hexdigest()
     finally:
@@ -245,6 +249,25 @@ def test_swift_to_s3_with_migration(api, images, member, nodes):
     assert again.returncode == 0, again.stdout[-4000:]
     assert all(c["changed"] == 0 for c in recap(again.stdout).values()), recap(again.stdout)
     assert "0 image(s) copied into s3" in flat(again.stdout)
+
+
+def test_migration_can_drop_the_old_locations_after_verifying(api):
+    """An image only in Swift: copied into s3, verified, then its Swift location (and object) removed."""
+    data = os.urandom(3 << 20)
+    image_id = api.upload("swift-only", data, store="swift")
+    storage, auth = swift_session()
+    try:
+        assert api.show(image_id)["stores"] == "swift"
+        run = reconfigure("-e", "glance_default_store=s3", "-e", "glance_store_migrate=true",
+                          "-e", "glance_store_migrate_remove_old=true")
+        assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+        assert "1 image(s) copied into s3 and verified" in flat(run.stdout)
+        assert "1 old location(s) removed" in flat(run.stdout)
+        assert api.show(image_id)["stores"] == "s3"
+        assert api.sha256(image_id) == hashlib.sha256(data).hexdigest()
+        assert requests.head(f"{storage}/glance/{image_id}", headers=auth, timeout=10).status_code == 404
+    finally:
+        api.delete(image_id)
 
 
 def test_s3_keys_reach_no_user_but_admins(api, member, images):
