@@ -187,3 +187,21 @@ def haproxy_servers(node) -> dict[tuple[str, str], dict[str, str]]:
 def vip_holders(nodes, vip: str) -> list:
     """The nodes that have the VIP on an interface (one, unless something is wrong)."""
     return [n for n in nodes if f" {vip}/" in n.check_output("ip -4 -o addr show")]
+
+
+# --- the lab's storage host ------------------------------------------------------------
+
+def storage_host():
+    """The scenario's storage host (group storage_lab): the lab's Swift, S3 and web server."""
+    name = sorted(AnsibleRunner(INVENTORY).get_hosts("storage_lab"))[0]
+    return testinfra.get_host(f"ansible://{name}?ansible_inventory={INVENTORY}")
+
+
+def swift_session() -> tuple[str, dict]:
+    """(storage URL, auth headers) of glance's account in the lab Swift, as glance logs in."""
+    import requests
+
+    login = requests.get(f"http://{ipv4(storage_host())}:8080/auth/v1.0", timeout=10, headers={
+        "X-Auth-User": "glance:glance", "X-Auth-Key": lab_vars()["swift_lab_password"]})
+    login.raise_for_status()
+    return login.headers["X-Storage-Url"], {"X-Auth-Token": login.headers["X-Auth-Token"]}

@@ -11,11 +11,9 @@ import os
 
 import pytest
 import requests
-import testinfra
 import yaml
-from testinfra.utils.ansible_runner import AnsibleRunner
 
-from conftest import INVENTORY, PROJECT, glance_vip, ipv4, lab_vars, show_table
+from conftest import PROJECT, glance_vip, lab_vars, show_table, swift_session
 
 SWIFT_CONF = "/etc/glance/glance-swift.conf"
 GLANCE = yaml.safe_load((PROJECT / "roles" / "glance" / "defaults" / "main.yml").read_text())
@@ -23,13 +21,8 @@ GLANCE = yaml.safe_load((PROJECT / "roles" / "glance" / "defaults" / "main.yml")
 
 @pytest.fixture(scope="module")
 def swift():
-    """(storage URL, token) of glance's account in the lab Swift, as glance logs in."""
-    name = sorted(AnsibleRunner(INVENTORY).get_hosts("storage_lab"))[0]
-    host = testinfra.get_host(f"ansible://{name}?ansible_inventory={INVENTORY}")
-    login = requests.get(f"http://{ipv4(host)}:8080/auth/v1.0", timeout=10,
-                         headers={"X-Auth-User": "glance:glance", "X-Auth-Key": lab_vars()["swift_lab_password"]})
-    login.raise_for_status()
-    return login.headers["X-Storage-Url"], {"X-Auth-Token": login.headers["X-Auth-Token"]}
+    """(storage URL, auth headers) of glance's account in the lab Swift, as glance logs in."""
+    return swift_session()
 
 
 def test_every_store_is_listed_and_file_is_the_default(image_url, os_session):

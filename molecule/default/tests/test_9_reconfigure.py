@@ -18,10 +18,8 @@ import uuid
 
 import pytest
 import requests
-import testinfra
-from testinfra.utils.ansible_runner import AnsibleRunner
 
-from conftest import BENCHMARKS, INVENTORY, MOUNT, ipv4, lab_vars, playbook
+from conftest import BENCHMARKS, INVENTORY, MOUNT, ipv4, lab_vars, playbook, storage_host, swift_session
 
 sys.path.insert(0, str(BENCHMARKS))
 from loadgen import Stream  # noqa: E402
@@ -29,11 +27,6 @@ from loadgen import Stream  # noqa: E402
 PLAYBOOK = "playbooks/reconfigure-store.yml"
 WATCHED = ["/etc/glance/glance-api.conf", "/etc/glance/glance-swift.conf", "/etc/glance/policy.yaml",
            "/etc/haproxy/haproxy.cfg"]
-
-
-def storage_host():
-    name = sorted(AnsibleRunner(INVENTORY).get_hosts("storage_lab"))[0]
-    return testinfra.get_host(f"ansible://{name}?ansible_inventory={INVENTORY}")
 
 
 def reconfigure(*extra: str):
@@ -155,14 +148,6 @@ def under_load(api: Api, images: dict, *extra: str):
         loader.join(timeout=300)
         uploads.join(timeout=300)
     return run, stream, uploads
-
-
-def swift_session() -> tuple[str, dict]:
-    """(storage URL, auth headers) of glance's account in the lab Swift."""
-    login = requests.get(f"http://{ipv4(storage_host())}:8080/auth/v1.0", timeout=10, headers={
-        "X-Auth-User": "glance:glance", "X-Auth-Key": lab_vars()["swift_lab_password"]})
-    login.raise_for_status()
-    return login.headers["X-Storage-Url"], {"X-Auth-Token": login.headers["X-Auth-Token"]}
 
 
 def test_file_to_swift_under_load_fails_no_request(api, images, nodes):
