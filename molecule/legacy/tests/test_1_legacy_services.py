@@ -1,0 +1,63 @@
+"""Legacy track: glance-api and glance-registry from a versioned venv on every controller,
+glance-api reading metadata through the registry, HAProxy checking every registry."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from glance_ha_cluster import haproxy_servers, ipv4, node_names, wait_for
+
+VERSION = "19.0.4"  # inventory/lab/group_vars/legacy_track.yml; test_5 upgrades it
+
+
+@pytest.mark.parametrize("unit", ["glance-registry", "glance-api"])
+def test_services_run_from_the_venv(nodes, unit):
+    for node in nodes:
+        service = node.service(unit)
+        assert service.is_running and service.is_enabled, (node.backend.host, unit)
+        exec_start = node.check_output(f"systemctl show -P ExecStart {unit}")
+        assert f"/opt/glance-{VERSION}/bin/{unit} " in exec_start
+
+
+def test_registry_healthcheck_answers_on_every_node(nodes):
+    for node in nodes:
+        assert requests.get(f"http://{ipv4(node)}:9191/healthcheck", timeout=5).status_code == 200
+
+
+def test_seed_inspection_prints_the_store(nodes):
+    for node in nodes:
+        assert node.check_output("grep -h '^default_store' /etc/glance/glance-api.conf") == "default_store = file"
+
+
+def test_glance_api_uses_the_registry_through_the_vip(nodes, vip):
+    for node in nodes:
+        conf = node.file("/etc/glance/glance-api.conf")
+        assert conf.contains("^data_api = glance.db.registry.api$")
+        assert conf.contains(f"^registry_host = {vip}$")
+        # Legacy store form (multi-store is experimental in these releases).
+        assert conf.contains("^stores = file,http$") and not conf.contains("^enabled_backends")
+        assert conf.mode == 0o640 and conf.user == "root" and conf.group == "glance"
+
+
+def test_every_load_balancer_checks_every_registry(nodes):
+    names = node_names()
+    for node in nodes:
+        servers = wait_for(lambda: (s := haproxy_servers(node)) and all(
+            s.get(("glance_registry", n), {}).get("status") == "UP" for n in names) and s,
+            "every registry UP", timeout=60, interval=1)
+        for name in names:
+            assert servers[("glance_registry", name)]["check_status"].startswith("L7OK")
+
+
+def test_python_311_compatibility_layer_is_loaded(nodes):
+    venv = f"/opt/glance-{VERSION}"
+    for node in nodes:
+        # The aliases the old libraries use exist in the venv's interpreter only.
+        node.run_expect([0], f"{venv}/bin/python -c 'import collections, inspect; "
+                             "collections.MutableMapping; inspect.getargspec; inspect.formatargspec'")
+        assert node.run("/usr/bin/python3 -c 'import collections; collections.MutableMapping'").rc != 0
+        # glance-manage parses its commands on Python 3.11 (the patched legacy parsers).
+        out = node.check_output(f"runuser -u glance -- {venv}/bin/glance-manage "
+                                "--config-file /etc/glance/glance-api.conf db_version")
+        assert out.strip()

@@ -1,0 +1,70 @@
+"""glance-registry killed on one node under a steady load of image GETs through the VIP:
+no request fails (HAProxy sends registry calls to the other registries), the killed
+registry's backend goes DOWN on every load balancer and comes back UP once systemd has
+restarted it."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+
+import pytest
+import requests
+
+from glance_ha_cluster import BENCHMARKS, haproxy_servers, wait_for
+
+sys.path.insert(0, str(BENCHMARKS))
+from loadgen import Stream  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def image(image_url, os_session):
+    token = os_session.get_token()
+    headers = {"X-Auth-Token": token}
+    created = requests.post(f"{image_url}/v2/images", headers=headers, timeout=30, json={
+        "name": "legacy-load", "disk_format": "raw", "container_format": "bare"})
+    image_id = created.json()["id"]
+    requests.put(f"{image_url}/v2/images/{image_id}/file", data=os.urandom(1 << 20), timeout=120,
+                 headers=dict(headers, **{"Content-Type": "application/octet-stream"})).raise_for_status()
+    yield image_id, token
+    requests.delete(f"{image_url}/v2/images/{image_id}", headers=headers, timeout=60)
+
+
+class StatusWatch(threading.Thread):
+    """Records every status a load balancer reports for one registry server."""
+
+    def __init__(self, node, server: str):
+        super().__init__(daemon=True)
+        self.node, self.server, self.seen, self.stop = node, server, [], threading.Event()
+
+    def run(self):
+        while not self.stop.is_set():
+            status = haproxy_servers(self.node).get(("glance_registry", self.server), {}).get("status")
+            if not self.seen or self.seen[-1] != status:
+                self.seen.append(status)
+            time.sleep(0.1)
+
+
+def test_killing_a_registry_fails_no_request(nodes, image_url, image):
+    image_id, token = image
+    victim, watcher_node = nodes[1], nodes[0]
+    name = victim.backend.host
+    paths = [f"/v2/images/{image_id}", "/v2/images", f"/v2/images/{image_id}/file"]
+    stream = Stream(image_url, paths, rate=10, token=token)
+    watch = StatusWatch(watcher_node, name)
+    watch.start()
+    kill = lambda: victim.run("systemctl kill --signal=SIGKILL glance-registry")  # noqa: E731
+    stream.run(30, events={5.0: kill})
+    wait_for(lambda: victim.service("glance-registry").is_running and watch.seen[-1] == "UP",
+             "the killed registry back UP", timeout=60, interval=1)
+    watch.stop.set()
+    watch.join()
+    assert len(stream.results) >= 250
+    assert stream.failed == [], stream.summary() + repr(stream.failed[:5])
+    # DOWN while it was dead, UP again after systemd restarted it.
+    assert "DOWN" in watch.seen and watch.seen[-1] == "UP", watch.seen
+    assert watch.seen.index("DOWN") < len(watch.seen) - 1
+    restarts = victim.check_output("systemctl show -P NRestarts glance-registry")
+    assert int(restarts) >= 1
