@@ -150,7 +150,14 @@ def under_load(api: Api, images: dict, *extra: str):
     return run, stream, uploads
 
 
+def vrrp_events(nodes, since: str) -> str:
+    """keepalived's state changes on every node since `since` (explains a failed request)."""
+    return "\n".join(n.run(f"journalctl -u keepalived --since '{since}' -o short-precise --no-pager "
+                            "| grep -E 'Entering|advert' || true").stdout for n in nodes)
+
+
 def test_file_to_swift_under_load_fails_no_request(api, images, nodes):
+    since = nodes[0].check_output("date '+%Y-%m-%d %H:%M:%S'")
     run, stream, uploads = under_load(api, images, "-e", "glance_default_store=swift")
     try:
         assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
@@ -159,7 +166,8 @@ def test_file_to_swift_under_load_fails_no_request(api, images, nodes):
         assert out.count("TASK [haproxy : Drain the server on every load balancer]") == len(nodes)
         assert out.count("TASK [haproxy : Put the server back in service on every load balancer]") == len(nodes)
         assert len(stream.results) > 100
-        assert stream.failed == [], stream.summary() + repr(stream.failed[:5])
+        assert stream.failed == [], (stream.summary() + repr(stream.failed[:5])
+                                     + "\nVRRP:\n" + vrrp_events(nodes, since))
         assert uploads.errors == [] and len(uploads.done) >= 2, uploads.errors
         for node in nodes:
             assert default_store_line(node) == "default_store = swift"
