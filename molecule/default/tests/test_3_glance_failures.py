@@ -70,6 +70,9 @@ def test_galera_spans_every_controller(nodes):
         assert _cluster_size(node) == len(nodes)
         out = node.check_output("mysql -N -B -e \"SHOW GLOBAL STATUS LIKE 'wsrep_local_state_comment'\"")
         assert out.split()[1] == "Synced"
+        # Reads wait for the writes committed before them on any member (causal reads).
+        out = node.check_output("mysql -N -B -e \"SHOW GLOBAL VARIABLES LIKE 'wsrep_sync_wait'\"")
+        assert out.split()[1] == "1"
 
 
 def test_glance_keeps_working_while_a_database_member_is_down(nodes, os_env):
