@@ -7,7 +7,9 @@ ansible-playbook (to show what preflight refuses).
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import subprocess
 import time
 from pathlib import Path
@@ -184,9 +186,55 @@ def haproxy_servers(node) -> dict[tuple[str, str], dict[str, str]]:
     return rows
 
 
+_HAPROXY_LOG = re.compile(r" (?P<status>\d{3}) \d+ \S+ \S+ (?P<term>\S{4}) \S+/\S+/\S+/\S+/(?P<retries>\+?\d+) ")
+
+
+def incident_report(nodes, since: str) -> str:
+    """What the controllers logged since `since` (a `date '+%F %T'` of a node) that explains a
+    failed request: keepalived state changes, HAProxy requests that were retried, ended
+    abnormally or answered 5xx, and glance-api errors."""
+    out = []
+    for node in nodes:
+        name = node.backend.host
+        journal = f"journalctl --since '{since}' -o short-precise --no-pager"
+        vrrp = node.run(f"{journal} -u keepalived | grep -E 'Entering|advert' || true").stdout
+        out += [f"{name} keepalived: {line}" for line in vrrp.splitlines()]
+        for line in node.run(f"{journal} -u haproxy").stdout.splitlines():
+            m = _HAPROXY_LOG.search(line)
+            if m and (m["status"] >= "500" or m["term"] != "----" or m["retries"] != "0"):
+                out.append(f"{name} haproxy: {line}")
+        errors = node.run(f"{journal} -u glance-api -p warning; "
+                          f"awk -v s='{since}' '$1\" \"$2 >= s && / (ERROR|CRITICAL) /' /var/log/glance/glance-api.log || true")
+        out += [f"{name} glance-api: {line}" for line in errors.stdout.splitlines()[-60:]]
+    return "\n".join(out) or "(nothing logged)"
+
+
 def vip_holders(nodes, vip: str) -> list:
     """The nodes that have the VIP on an interface (one, unless something is wrong)."""
     return [n for n in nodes if f" {vip}/" in n.check_output("ip -4 -o addr show")]
+
+
+# --- day 2 (store changes) ----------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def api(image_url, os_session):
+    """glance v2 through the VIP (day2.Api) with one token."""
+    from day2 import Api  # day2 imports this module
+
+    return Api(image_url, os_session.get_token())
+
+
+@pytest.fixture(scope="module")
+def images(api):
+    """Two images (4 and 16 MiB) uploaded through the VIP to the default store: id -> sha256.
+    Deleted at the end of the module."""
+    made = {}
+    for size in (4 << 20, 16 << 20):
+        data = os.urandom(size)
+        made[api.upload(f"reconf-{size >> 20}m", data)] = hashlib.sha256(data).hexdigest()
+    yield made
+    for image_id in list(made):
+        api.delete(image_id)
 
 
 # --- the lab's storage host ------------------------------------------------------------

@@ -11,89 +11,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import sys
-import threading
-import time
 import uuid
 
 import pytest
 import requests
 
-from conftest import BENCHMARKS, INVENTORY, MOUNT, ipv4, lab_vars, playbook, storage_host, swift_session
-
-sys.path.insert(0, str(BENCHMARKS))
-from loadgen import Stream  # noqa: E402
-
-PLAYBOOK = "playbooks/reconfigure-store.yml"
+from conftest import MOUNT, incident_report, ipv4, lab_vars, storage_host, swift_session
+from day2 import Api, default_store_line, flat, reconfigure, recap, under_load
 WATCHED = ["/etc/glance/glance-api.conf", "/etc/glance/glance-swift.conf", "/etc/glance/policy.yaml",
            "/etc/haproxy/haproxy.cfg"]
-
-
-def reconfigure(*extra: str):
-    return playbook(PLAYBOOK, *extra, inventory=INVENTORY)
-
-
-def recap(output: str) -> dict[str, dict[str, int]]:
-    hosts = {}
-    for line in output.split("PLAY RECAP", 1)[-1].splitlines():
-        if " : " in line:
-            name, counts = line.split(" : ", 1)
-            hosts[name.strip()] = {k: int(v) for k, v in (p.split("=") for p in counts.split())}
-    return hosts
-
-
-def flat(text: str) -> str:
-    return " ".join(text.split())
-
-
-class Api:
-    """glance v2 through the VIP with one token."""
-
-    def __init__(self, url: str, token: str):
-        self.url, self.headers = url, {"X-Auth-Token": token}
-
-    def upload(self, name: str, data: bytes, store: str | None = None) -> str:
-        created = requests.post(f"{self.url}/v2/images", headers=self.headers, timeout=30, json={
-            "name": name, "disk_format": "raw", "container_format": "bare"})
-        created.raise_for_status()
-        image_id = created.json()["id"]
-        headers = dict(self.headers, **{"Content-Type": "application/octet-stream"})
-        if store:
-            headers["X-Image-Meta-Store"] = store
-        put = requests.put(f"{self.url}/v2/images/{image_id}/file", headers=headers, data=data,
-                           timeout=300)
-        put.raise_for_status()
-        return image_id
-
-    def show(self, image_id: str) -> dict:
-        got = requests.get(f"{self.url}/v2/images/{image_id}", headers=self.headers, timeout=30)
-        got.raise_for_status()
-        return got.json()
-
-    def sha256(self, image_id: str) -> str:
-        got = requests.get(f"{self.url}/v2/images/{image_id}/file", headers=self.headers, timeout=300)
-        got.raise_for_status()
-        return hashlib.sha256(got.content).hexdigest()
-
-    def delete(self, image_id: str) -> None:
-        requests.delete(f"{self.url}/v2/images/{image_id}", headers=self.headers, timeout=60)
-
-
-@pytest.fixture(scope="module")
-def api(image_url, os_session) -> Api:
-    return Api(image_url, os_session.get_token())
-
-
-@pytest.fixture(scope="module")
-def images(api):
-    """Images uploaded while file is the default store: id -> sha256. Deleted at the end."""
-    made = {}
-    for size in (4 << 20, 16 << 20):
-        data = os.urandom(size)
-        made[api.upload(f"reconf-{size >> 20}m", data)] = hashlib.sha256(data).hexdigest()
-    yield made
-    for image_id in list(made):
-        api.delete(image_id)
 
 
 def node_state(node) -> dict:
@@ -107,57 +33,8 @@ def node_state(node) -> dict:
     return state
 
 
-def default_store_line(node) -> str:
-    return node.check_output("grep -h '^default_store' /etc/glance/glance-api.conf")
-
-
-class Uploads(threading.Thread):
-    """A few uploads through the VIP while the reconfiguration runs; every one must succeed."""
-
-    def __init__(self, api: Api, every: float = 4.0):
-        super().__init__(daemon=True)
-        self.api, self.every, self.done, self.errors = api, every, [], []
-        self.stop = threading.Event()
-
-    def run(self):
-        while not self.stop.is_set():
-            data = os.urandom(1 << 20)
-            try:
-                image_id = self.api.upload(f"during-{uuid.uuid4().hex[:8]}", data)
-                self.done.append((image_id, hashlib.sha256(data).hexdigest()))
-            except requests.RequestException as err:
-                self.errors.append(repr(err))
-            self.stop.wait(self.every)
-
-
-def under_load(api: Api, images: dict, *extra: str):
-    """Run the playbook while a client streams GETs (downloads included) and uploads."""
-    paths = [f"/v2/images/{i}/file" for i in images] + [f"/v2/images/{i}" for i in images] + ["/v2/images"]
-    stream = Stream(api.url, paths, rate=10, token=api.headers["X-Auth-Token"])
-    uploads = Uploads(api)
-    loader = threading.Thread(target=stream.run, args=(3600,), daemon=True)
-    loader.start()
-    uploads.start()
-    time.sleep(3)
-    try:
-        run = reconfigure(*extra)
-    finally:
-        time.sleep(3)
-        stream._stop.set()
-        uploads.stop.set()
-        loader.join(timeout=300)
-        uploads.join(timeout=300)
-    return run, stream, uploads
-
-
-def vrrp_events(nodes, since: str) -> str:
-    """keepalived's state changes on every node since `since` (explains a failed request)."""
-    return "\n".join(n.run(f"journalctl -u keepalived --since '{since}' -o short-precise --no-pager "
-                            "| grep -E 'Entering|advert' || true").stdout for n in nodes)
-
-
 def test_file_to_swift_under_load_fails_no_request(api, images, nodes):
-    since = nodes[0].check_output("date '+%Y-%m-%d %H:%M:%S'")
+    since = nodes[0].check_output("date '+%F %T'")
     run, stream, uploads = under_load(api, images, "-e", "glance_default_store=swift")
     try:
         assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
@@ -167,7 +44,7 @@ def test_file_to_swift_under_load_fails_no_request(api, images, nodes):
         assert out.count("TASK [haproxy : Put the server back in service on every load balancer]") == len(nodes)
         assert len(stream.results) > 100
         assert stream.failed == [], (stream.summary() + repr(stream.failed[:5])
-                                     + "\nVRRP:\n" + vrrp_events(nodes, since))
+                                     + "\n" + incident_report(nodes, since))
         assert uploads.errors == [] and len(uploads.done) >= 2, uploads.errors
         for node in nodes:
             assert default_store_line(node) == "default_store = swift"

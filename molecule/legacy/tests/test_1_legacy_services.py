@@ -36,7 +36,7 @@ def test_glance_api_uses_the_registry_through_the_vip(nodes, vip):
         assert conf.contains("^data_api = glance.db.registry.api$")
         assert conf.contains(f"^registry_host = {vip}$")
         # Legacy store form (multi-store is experimental in these releases).
-        assert conf.contains("^stores = file,http$") and not conf.contains("^enabled_backends")
+        assert conf.contains("^stores = file,swift,http$") and not conf.contains("^enabled_backends")
         assert conf.mode == 0o640 and conf.user == "root" and conf.group == "glance"
 
 

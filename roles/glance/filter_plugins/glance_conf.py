@@ -6,11 +6,16 @@ import configparser
 
 
 def glance_enabled_backends(conf_text: str) -> list[str]:
-    """Backend ids of `[DEFAULT] enabled_backends = id:type, ...` (empty when unset)."""
+    """The stores a glance-api.conf enables: the backend ids of `[DEFAULT] enabled_backends
+    = id:type, ...` (multi-store), else the legacy `[glance_store] stores = file,swift`
+    (empty when neither is set)."""
     parser = configparser.RawConfigParser(strict=False, interpolation=None)
     parser.read_string(conf_text)
     value = parser.defaults().get("enabled_backends", "")
-    return [item.split(":", 1)[0].strip() for item in value.split(",") if item.strip()]
+    if value.strip():
+        return [item.split(":", 1)[0].strip() for item in value.split(",") if item.strip()]
+    legacy = parser.get("glance_store", "stores", fallback="")
+    return [item.strip() for item in legacy.split(",") if item.strip()]
 
 
 class FilterModule:

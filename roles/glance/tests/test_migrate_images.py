@@ -37,3 +37,6 @@ def test_enabled_backends_are_read_from_a_rendered_config():
     text = "[DEFAULT]\nbind_port = 9292\nenabled_backends = file:file, s3:s3\n\n[glance_store]\ndefault_backend = s3\n"
     assert conf.glance_enabled_backends(text) == ["file", "s3"]
     assert conf.glance_enabled_backends("[DEFAULT]\nworkers = 2\n") == []
+    # The legacy track's single-store form.
+    legacy = "[DEFAULT]\nworkers = 2\n\n[glance_store]\nstores = file,swift, http\ndefault_store = file\n"
+    assert conf.glance_enabled_backends(legacy) == ["file", "swift", "http"]
