@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 
-from conftest import MOUNT, glance, healthcheck, show_table, wait_for
+from conftest import MOUNT, glance, healthcheck, lab_vars, show_table, wait_for
 
 MOUNT_UNIT = "var-lib-glance-images.mount"
 
@@ -73,6 +73,11 @@ def test_galera_spans_every_controller(nodes):
         # Reads wait for the writes committed before them on any member (causal reads).
         out = node.check_output("mysql -N -B -e \"SHOW GLOBAL VARIABLES LIKE 'wsrep_sync_wait'\"")
         assert out.split()[1] == "1"
+        # The lab's longer group-communication timeouts (inventory/lab) reached the provider.
+        out = node.check_output("mysql -N -B -e \"SHOW GLOBAL VARIABLES LIKE 'wsrep_provider_options'\"")
+        options = dict(o.strip().split(" = ", 1) for o in out.split("\t", 1)[1].split(";") if " = " in o)
+        for key, value in lab_vars()["galera_provider_options_overrides"].items():
+            assert options[key] == value, (key, options.get(key))
 
 
 def test_glance_keeps_working_while_a_database_member_is_down(nodes, os_env):
