@@ -3,6 +3,10 @@
 at a time, while a client streams GETs and uploads through the VIP: not one request
 fails; images stay where they were and keep downloading. Runs after the upgrade, so on
 20.2.0 (Ussuri). A migration (copy-image) is refused here: it needs multi-store glance.
+
+The inventory still says 19.0.4 (test_5 upgraded with -e): every run here names the release
+the cluster runs, as an operator's inventory would after the upgrade; a run that does not is
+refused before any change.
 """
 
 from __future__ import annotations
@@ -15,9 +19,24 @@ from glance_ha_cluster import incident_report
 from day2 import default_store_line, flat, reconfigure, recap, under_load
 
 
+RUNNING = ("-e", "glance_venv_version=20.2.0")
+
+
+def test_a_run_that_would_change_the_release_is_refused(nodes):
+    before = [n.check_output("sha256sum /etc/glance/glance-api.conf /etc/systemd/system/glance-api.service")
+              for n in nodes]
+    run = reconfigure("-e", "glance_default_store=swift")
+    assert run.returncode != 0
+    out = flat(run.stdout)
+    assert "runs glance-api from /opt/glance-20.2.0/bin/glance-api" in out, out[-3000:]
+    assert "This playbook only switches the store" in out
+    assert [n.check_output("sha256sum /etc/glance/glance-api.conf /etc/systemd/system/glance-api.service")
+            for n in nodes] == before
+
+
 def test_file_to_swift_under_load_fails_no_request(api, images, nodes):
     since = nodes[0].check_output("date '+%F %T'")
-    run, stream, uploads = under_load(api, images, "-e", "glance_default_store=swift")
+    run, stream, uploads = under_load(api, images, *RUNNING, "-e", "glance_default_store=swift")
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
     out = flat(run.stdout)
     assert out.count("TASK [haproxy : Drain the server on every load balancer]") == len(nodes)
@@ -48,14 +67,14 @@ def test_new_uploads_land_in_swift(api):
 
 
 def test_the_same_target_again_changes_nothing(nodes):
-    run = reconfigure("-e", "glance_default_store=swift")
+    run = reconfigure(*RUNNING, "-e", "glance_default_store=swift")
     assert run.returncode == 0, run.stdout[-4000:]
     assert all(c["changed"] == 0 for c in recap(run.stdout).values()), recap(run.stdout)
 
 
 def test_a_migration_is_refused_before_any_change(nodes):
     before = [n.check_output("sha256sum /etc/glance/glance-api.conf") for n in nodes]
-    run = reconfigure("-e", "glance_default_store=file", "-e", "glance_store_migrate=true")
+    run = reconfigure(*RUNNING, "-e", "glance_default_store=file", "-e", "glance_store_migrate=true")
     assert run.returncode != 0
     assert "needs glance's copy-image import" in flat(run.stdout)
     assert [n.check_output("sha256sum /etc/glance/glance-api.conf") for n in nodes] == before
