@@ -75,7 +75,9 @@ def test_galera_spans_every_controller(nodes):
         assert out.split()[1] == "1"
         # The lab's longer group-communication timeouts (inventory/lab) reached the provider.
         out = node.check_output("mysql -N -B -e \"SHOW GLOBAL VARIABLES LIKE 'wsrep_provider_options'\"")
-        options = dict(o.strip().split(" = ", 1) for o in out.split("\t", 1)[1].split(";") if " = " in o)
+        # "key = value; key = value; ..." (some values are empty).
+        pairs = (o.partition("=") for o in out.split("\t", 1)[1].split(";"))
+        options = {key.strip(): value.strip() for key, _, value in pairs if key.strip()}
         for key, value in lab_vars()["galera_provider_options_overrides"].items():
             assert options[key] == value, (key, options.get(key))
 
