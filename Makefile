@@ -52,9 +52,12 @@ unit: venv
 molecule: $(addprefix molecule-,$(SCENARIOS))
 # Containers a killed run left behind (label org.glance-ha.lab=molecule) would keep
 # the scenario network busy; molecule's own destroy only knows its platforms.
+# A failed verify writes the whole session's incident report to .ci/report-<scenario>.txt
+# (conftest's pytest_sessionfinish); .ci/run prints it last.
 molecule-%: venv host
+	@rm -f .ci/report-$*.txt
 	$(call timed,molecule-$*,docker ps -aq --filter label=org.glance-ha.lab=molecule \
-		| xargs -r docker rm -f >/dev/null && molecule test -s $*)
+		| xargs -r docker rm -f >/dev/null && GLANCE_HA_REPORT=$(CURDIR)/.ci/report-$*.txt molecule test -s $*)
 
 clean:
 	rm -rf $(VENV) .cache

@@ -88,7 +88,7 @@ def main() -> int:
         second = playbook(inv, "site.yml")
         make("absent")
 
-    print(f"\nsite.yml on 3 bare controllers + lab Keystone vs apt-get install of the same packages")
+    print("\nsite.yml on 3 bare controllers + lab Keystone vs apt-get install of the same packages")
     print(f"apt-get install (all nodes at once): {apt_s:7.1f} s")
     print(f"first converge:                      {first:7.1f} s   ratio {first / apt_s:.2f}")
     print(f"second converge (no change):         {second:7.1f} s")

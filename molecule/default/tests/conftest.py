@@ -11,6 +11,7 @@ import hashlib
 import os
 import re
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -31,10 +32,13 @@ def node_names() -> list[str]:
     return sorted(AnsibleRunner(INVENTORY).get_hosts("controllers"))
 
 
+def session_nodes() -> list:
+    return [testinfra.get_host(f"ansible://{n}?ansible_inventory={INVENTORY}") for n in node_names()]
+
+
 @pytest.fixture(scope="session")
 def nodes():
-    names = node_names()
-    return [testinfra.get_host(f"ansible://{n}?ansible_inventory={INVENTORY}") for n in names]
+    return session_nodes()
 
 
 def wait_for(check, what: str, timeout: float = 180, interval: float = 2):
@@ -189,24 +193,67 @@ def haproxy_servers(node) -> dict[tuple[str, str], dict[str, str]]:
 _HAPROXY_LOG = re.compile(r" (?P<status>\d{3}) \d+ \S+ \S+ (?P<term>\S{4}) \S+/\S+/\S+/\S+/(?P<retries>\+?\d+) ")
 
 
-def incident_report(nodes, since: str) -> str:
+def incident_report(nodes, since: str, last: int = 60) -> str:
     """What the controllers logged since `since` (a `date '+%F %T'` of a node) that explains a
     failed request: keepalived state changes, HAProxy requests that were retried, ended
-    abnormally or answered 5xx, and glance-api errors."""
-    out = []
+    abnormally or answered 5xx, Galera members that found their own timers late (the node
+    stopped running), glance-api errors, and when this machine itself stopped (stallwatch).
+    At most the `last` lines of each kind per node; the commonest kinds first."""
+    kinds = {"haproxy": [], "glance-api": [], "mariadb": [], "keepalived": []}
     for node in nodes:
         name = node.backend.host
         journal = f"journalctl --since '{since}' -o short-precise --no-pager"
-        vrrp = node.run(f"{journal} -u keepalived | grep -E 'Entering|advert' || true").stdout
-        out += [f"{name} keepalived: {line}" for line in vrrp.splitlines()]
-        for line in node.run(f"{journal} -u haproxy").stdout.splitlines():
-            m = _HAPROXY_LOG.search(line)
-            if m and (m["status"] >= "500" or m["term"] != "----" or m["retries"] != "0"):
-                out.append(f"{name} haproxy: {line}")
+        proxied = [line for line in node.run(f"{journal} -u haproxy").stdout.splitlines()
+                   if (m := _HAPROXY_LOG.search(line))
+                   and (m["status"] >= "500" or m["term"] != "----" or m["retries"] != "0")]
         errors = node.run(f"{journal} -u glance-api -p warning; "
                           f"awk -v s='{since}' '$1\" \"$2 >= s && / (ERROR|CRITICAL) /' /var/log/glance/glance-api.log || true")
-        out += [f"{name} glance-api: {line}" for line in errors.stdout.splitlines()[-60:]]
-    return "\n".join(out) or "(nothing logged)"
+        late = node.run(f"{journal} -u mariadb | grep -E 'inactive check|non-primary|partition' || true")
+        vrrp = node.run(f"{journal} -u keepalived | grep -E 'Entering|advert' || true")
+        for kind, lines in (("haproxy", proxied), ("glance-api", errors.stdout.splitlines()),
+                            ("mariadb", late.stdout.splitlines()), ("keepalived", vrrp.stdout.splitlines())):
+            kinds[kind] += [f"{name} {kind}: {line}" for line in lines[-last:]]
+    kinds["host"] = [f"host: {line}" for line in host_stalls(since)[-last:]]
+    return "\n".join(line for lines in kinds.values() for line in lines) or "(nothing logged)"
+
+
+# --- pauses of the whole machine ---------------------------------------------------------
+
+STALLS = Path(os.environ.get("GLANCE_HA_STALLS", f"/tmp/glance-ha-stalls-{os.getpid()}.txt"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def stall_watch():
+    """benchmarks/stallwatch.py for the whole session: incident reports say whether this
+    machine stopped running processes when a request failed."""
+    watcher = subprocess.Popen([sys.executable, str(BENCHMARKS / "stallwatch.py"), "--min", "0.5",
+                                "--out", str(STALLS)])
+    yield
+    watcher.terminate()
+    watcher.wait(timeout=10)
+
+
+def host_stalls(since: str) -> list[str]:
+    """stallwatch's lines from `since` (a `date '+%F %T'`; nodes and host share the clock)."""
+    if not STALLS.exists():
+        return []
+    return [line for line in STALLS.read_text().splitlines() if line[:19] >= since]
+
+
+_SESSION_START = time.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """When tests failed and GLANCE_HA_REPORT names a file, write there the incident report of
+    the whole session (the CI wrapper prints it last: a CI log keeps only its end)."""
+    report = os.environ.get("GLANCE_HA_REPORT")
+    if not report or exitstatus == 0 or not INVENTORY:
+        return
+    try:
+        text = incident_report(session_nodes(), _SESSION_START, last=8)
+    except Exception as err:  # noqa: BLE001 - a report must not hide the failures it explains
+        text = f"(no incident report: {err!r})"
+    Path(report).write_text(f"incidents since {_SESSION_START}:\n{text}\n")
 
 
 def vip_holders(nodes, vip: str) -> list:

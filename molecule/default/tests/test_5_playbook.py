@@ -143,8 +143,9 @@ def test_bad_glance_settings_are_refused(extra_vars, phrases):
     ({"glance_ha_vip_address": "10.213.20.300"}, ["set glance_ha_vip_address to an unused IPv4 address"]),
     ({"haproxy_check_inter": 0}, ["haproxy_check_inter 0", "must be greater than 0"]),
     ({"keepalived_vrrp_version": 2, "keepalived_advert_int": 0.5}, ["at least 1 s with VRRP version 2"]),
+    ({"keepalived_preempt": True}, ["keepalived_holder_bonus (50) 0 when keepalived_preempt is true"]),
 ], ids=["vip-outside-subnet", "vip-is-node-address", "vip-not-an-address", "check-interval-0",
-        "subsecond-vrrp2"])
+        "subsecond-vrrp2", "holder-bonus-with-preemption"])
 def test_bad_vip_settings_are_refused(extra_vars, phrases):
     run = playbook("site.yml", "-e", json.dumps(extra_vars), inventory=INVENTORY)
     _assert_refused(run, *phrases)
