@@ -247,13 +247,13 @@ def pytest_sessionfinish(session, exitstatus):
     """When tests failed and GLANCE_HA_REPORT names a file, write there the incident report of
     the whole session (the CI wrapper prints it last: a CI log keeps only its end)."""
     report = os.environ.get("GLANCE_HA_REPORT")
-    if not report or exitstatus == 0 or not INVENTORY:
-        return
-    try:
-        text = incident_report(session_nodes(), _SESSION_START, last=8)
-    except Exception as err:  # noqa: BLE001 - a report must not hide the failures it explains
-        text = f"(no incident report: {err!r})"
-    Path(report).write_text(f"incidents since {_SESSION_START}:\n{text}\n")
+    if report and exitstatus != 0 and INVENTORY:
+        try:
+            text = incident_report(session_nodes(), _SESSION_START, last=8)
+        except Exception as err:  # noqa: BLE001 - a report must not hide the failures it explains
+            text = f"(no incident report: {err!r})"
+        Path(report).write_text(f"incidents since {_SESSION_START}:\n{text}\n")
+    STALLS.unlink(missing_ok=True)
 
 
 def vip_holders(nodes, vip: str) -> list:
