@@ -31,13 +31,18 @@ lab: venv host
 lab-destroy: venv
 	$(call timed,lab-destroy,ansible-playbook playbooks/lab-destroy.yml)
 
-# The stamp carries the requirements' hash: editing requirements.txt rebuilds the venv.
-VENV_STAMP := $(VENV)/.stamp-$(shell sha256sum requirements.txt | cut -c1-16)
-venv: $(VENV_STAMP)
-$(VENV_STAMP): requirements.txt
-	$(call timed,venv,rm -rf $(VENV) && $(PYTHON) -m venv $(VENV) \
-		&& $(VENV)/bin/pip install --quiet --upgrade pip \
-		&& $(VENV)/bin/pip install --quiet -r requirements.txt && touch $@)
+# The venv lives outside the checkout, named by the requirements' hash, and $(VENV) links
+# to it: a clean clone (CI) reuses the one an earlier run built, and editing
+# requirements.txt builds a new one. `.complete` is written last: a venv whose build was
+# interrupted is built again.
+VENV_CACHE ?= $(HOME)/.cache/glance-ha
+VENV_REAL := $(VENV_CACHE)/venv-$(shell sha256sum requirements.txt | cut -c1-16)
+venv: $(VENV_REAL)/.complete
+	@if [ -d $(VENV) ] && [ ! -L $(VENV) ]; then rm -rf $(VENV); fi; ln -sfn $(VENV_REAL) $(VENV)
+$(VENV_REAL)/.complete: requirements.txt
+	$(call timed,venv,rm -rf $(VENV_REAL) && $(PYTHON) -m venv $(VENV_REAL) \
+		&& $(VENV_REAL)/bin/pip install --quiet --upgrade pip \
+		&& $(VENV_REAL)/bin/pip install --quiet -r requirements.txt && touch $@)
 
 host: venv
 	$(call timed,host,ansible-playbook playbooks/lab-host.yml)
@@ -53,11 +58,13 @@ molecule: $(addprefix molecule-,$(SCENARIOS))
 # Containers a killed run left behind (label org.glance-ha.lab=molecule) would keep
 # the scenario network busy; molecule's own destroy only knows its platforms.
 # A failed verify writes the whole session's incident report to .ci/report-<scenario>.txt
-# (conftest's pytest_sessionfinish); .ci/run prints it last.
+# (conftest's pytest_sessionfinish), and every run the seconds of each molecule step to
+# .ci/steps-<scenario>.txt; .ci/run prints both last.
 molecule-%: venv host
-	@rm -f .ci/report-$*.txt
+	@rm -f .ci/report-$*.txt .ci/steps-$*.txt
 	$(call timed,molecule-$*,docker ps -aq --filter label=org.glance-ha.lab=molecule \
-		| xargs -r docker rm -f >/dev/null && GLANCE_HA_REPORT=$(CURDIR)/.ci/report-$*.txt molecule test -s $*)
+		| xargs -r docker rm -f >/dev/null && GLANCE_HA_REPORT=$(CURDIR)/.ci/report-$*.txt molecule test -s $* 2>&1 \
+		| python3 .ci/molecule_steps.py $* .ci/steps-$*.txt)
 
 clean:
 	rm -rf $(VENV) .cache

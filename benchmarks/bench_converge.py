@@ -38,7 +38,7 @@ PACKAGES = {
 def inventory(tmp: Path) -> Path:
     hosts = {n: {"lab_ipv4": f"10.213.30.1{i}"} for i, n in enumerate(CONTROLLERS, 1)}
     inv = {"all": {"children": {
-        "lab_containers": {"vars": {"ansible_connection": "community.docker.docker",
+        "lab_containers": {"vars": {"ansible_connection": "docker",
                                     "ansible_python_interpreter": "/usr/bin/python3"},
                            "children": {"controllers": {"hosts": hosts},
                                         "identity_lab": {"hosts": {KEYSTONE: {"lab_ipv4": "10.213.30.30"}}}}},

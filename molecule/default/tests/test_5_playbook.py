@@ -52,7 +52,7 @@ def _inventory(tmp_path, names: list[str], controllers: bool = True):
     children["identity_lab"] = {"hosts": {"keystone-stand-in": {"ansible_host": BARE}}}
     children["storage_lab"] = {"hosts": {"storage-stand-in": {"ansible_host": BARE}}}
     inv = {"all": {"children": {"lab_containers": {
-        "vars": {"ansible_connection": "community.docker.docker", "ansible_python_interpreter": "/usr/bin/python3"},
+        "vars": {"ansible_connection": "docker", "ansible_python_interpreter": "/usr/bin/python3"},
         "children": children}}}}
     (tmp_path / "group_vars").symlink_to(PROJECT / "inventory" / "lab" / "group_vars")
     path = tmp_path / "hosts.yml"

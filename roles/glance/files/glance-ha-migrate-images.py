@@ -34,13 +34,26 @@ CHUNK = 4 * 1024 * 1024
 
 
 class Glance:
-    """The few glance v2 calls the migration needs, with a Keystone token."""
+    """The few glance v2 calls the migration needs, with a Keystone token.
 
-    def __init__(self, url: str, token: str):
+    A migration of many large images can outlast a token (Keystone's default lifetime is
+    one hour): a call answered 401 gets a new token from `new_token` and is sent once more."""
+
+    def __init__(self, url: str, new_token):
         self.url = url.rstrip("/")
-        self.token = token
+        self.new_token = new_token
+        self.token = new_token()
 
     def call(self, method: str, path: str, body=None, content_type="application/json"):
+        try:
+            return self._send(method, path, body, content_type)
+        except urllib.error.HTTPError as exc:
+            if exc.code != 401:
+                raise
+        self.token = self.new_token()
+        return self._send(method, path, body, content_type)
+
+    def _send(self, method: str, path: str, body, content_type: str):
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(self.url + path, data=data, method=method)
         request.add_header("X-Auth-Token", self.token)
@@ -183,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     if missing:
         print(json.dumps({"error": "missing environment: " + ", ".join(missing)}))
         return 2
-    glance = Glance(args.glance_url, keystone_token(os.environ))
+    glance = Glance(args.glance_url, lambda: keystone_token(os.environ))
     report = migrate(glance, args)
     print(json.dumps(report))
     return 1 if report["failed"] else 0

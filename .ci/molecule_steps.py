@@ -1,0 +1,49 @@
+#!/usr/bin/env python3
+"""Pass molecule's output through and time its steps.
+
+    molecule test -s default 2>&1 | python3 .ci/molecule_steps.py default .ci/steps-default.txt
+
+molecule logs `<scenario> ➜ <step>: Executing` when a step starts and `Executed: ...` (or
+`Failed`) when it ends, without times. Each step's seconds are printed on one line when the
+output ends and written to the summary file, which .ci/run prints last (a CI log keeps
+its end), so where a scenario's time went is read without scrolling through it.
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+import sys
+import time
+from pathlib import Path
+
+STEP = re.compile(r"(?P<scenario>[\w-]+) ➜ (?P<step>[\w-]+): (?P<what>Executing|Executed|Failed)")
+
+
+def main(scenario: str, summary: Path) -> int:
+    # CI's time guard interrupts the whole process group: the summary must still be written
+    # once molecule has finished cleaning up and its output ends.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    steps: list[list] = []  # [step, start, end or None, outcome]
+    for line in sys.stdin:
+        sys.stdout.write(line)
+        sys.stdout.flush()
+        match = STEP.search(line)
+        if not match or match["scenario"] != scenario:
+            continue
+        now = time.monotonic()
+        if match["what"] == "Executing":
+            steps.append([match["step"], now, None, "running"])
+        elif steps and steps[-1][0] == match["step"] and steps[-1][2] is None:
+            steps[-1][2:] = [now, "ok" if match["what"] == "Executed" else "FAILED"]
+    end = time.monotonic()
+    parts = [f"{step} {round((stop or end) - start)} s" + ("" if outcome == "ok" else f" ({outcome})")
+             for step, start, stop, outcome in steps]
+    text = f"== molecule-{scenario} steps: " + ", ".join(parts)
+    print(text, flush=True)
+    summary.write_text(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1], Path(sys.argv[2])))
