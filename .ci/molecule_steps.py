@@ -3,7 +3,7 @@
 
     molecule test -s default 2>&1 | python3 .ci/molecule_steps.py default .ci/steps-default.txt
 
-molecule logs `<scenario> ➜ <step>: Executing` when a step starts and `Executed: ...` (or
+molecule logs `[<scenario> > <step>] Executing` when a step starts and `Executed: ...` (or
 `Failed`) when it ends, without times. Each step's seconds are printed on one line when the
 output ends and written to the summary file, which .ci/run prints last (a CI log keeps
 its end), so where a scenario's time went is read without scrolling through it.
@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-STEP = re.compile(r"(?P<scenario>[\w-]+) ➜ (?P<step>[\w-]+): (?P<what>Executing|Executed|Failed)")
+STEP = re.compile(r"\[(?P<scenario>[\w-]+) > (?P<step>[\w-]+)\] (?:\x1b\[[0-9;]*m)*(?P<what>Executing|Executed|Failed)")
 
 
 def main(scenario: str, summary: Path) -> int:

@@ -25,6 +25,11 @@ try:
 except ImportError:  # no Mitogen on this deploy host: the stock linear strategy
     from ansible.plugins.strategy.linear import StrategyModule  # noqa: F401
 else:
+    # Tasks on the deploy host itself stay Ansible's: there Mitogen's runner cannot run an
+    # async module job (molecule's docker_container jobs never finish) nor a module that
+    # re-executes itself under another Python (apt). They are few; the nodes' are many.
+    ansible_mitogen.strategy.REDIRECTED_CONNECTION_PLUGINS = tuple(
+        name for name in ansible_mitogen.strategy.REDIRECTED_CONNECTION_PLUGINS if name != "local")
     _Linear = ansible_mitogen.loaders.strategy_loader.get("linear", class_only=True)
 
     class StrategyModule(ansible_mitogen.strategy.StrategyMixin, _Linear):

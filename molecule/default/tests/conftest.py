@@ -60,10 +60,10 @@ def docker(*args: str, check: bool = True) -> subprocess.CompletedProcess:
     return subprocess.run(["docker", *args], check=check, capture_output=True, text=True)
 
 
-def playbook(*args: str, inventory: Path) -> subprocess.CompletedProcess:
-    """Run one of the project's playbooks the way an operator would."""
+def playbook(*args: str, inventory: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run one of the project's playbooks the way an operator would (`env`: settings on top)."""
     env = dict(os.environ, ANSIBLE_CONFIG=str(PROJECT / "ansible.cfg"), ANSIBLE_NOCOLOR="1",
-               ANSIBLE_FORCE_COLOR="0")
+               ANSIBLE_FORCE_COLOR="0", **(env or {}))
     # The operator's default output: not the timing callback the scenario enables
     # (an empty value is refused by ansible, so the variable is dropped).
     env.pop("ANSIBLE_CALLBACKS_ENABLED", None)
