@@ -71,6 +71,21 @@ def playbook(*args: str, inventory: Path, env: dict | None = None) -> subprocess
                           capture_output=True, text=True, timeout=900)
 
 
+def recap(output: str) -> dict[str, dict[str, int]]:
+    """ansible-playbook's PLAY RECAP: host -> {ok, changed, failed, ...}."""
+    hosts = {}
+    for line in output.split("PLAY RECAP", 1)[-1].splitlines():
+        match = re.match(r"^(\S+)\s+:\s+(ok=.*)$", line)
+        if match:
+            hosts[match.group(1)] = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", match.group(2))}
+    return hosts
+
+
+def flat(text: str) -> str:
+    """Ansible folds long messages over lines: compare with white space folded."""
+    return " ".join(text.split())
+
+
 def ipv4(node) -> str:
     """The node's address on the scenario network (its only interface)."""
     return next(a for a in node.interface("eth0").addresses if "." in a)
@@ -176,18 +191,26 @@ def glance_vip(env: dict, *args: str, check: bool = True) -> subprocess.Complete
     return run
 
 
-def haproxy_servers(node) -> dict[tuple[str, str], dict[str, str]]:
-    """HAProxy's `show stat` on a node, by (backend, server), each a dict of its CSV fields.
-    The unchecked last-resort backups are left out (their status is always "no check")."""
+def haproxy_stat(node) -> dict[tuple[str, str], dict[str, str]]:
+    """HAProxy's `show stat` on a node, by (proxy, server or FRONTEND/BACKEND), each a dict of
+    its CSV fields."""
     out = node.check_output("echo 'show stat' | socat stdio /run/haproxy/admin.sock")
     lines = out.splitlines()
     header = lines[0].lstrip("# ").split(",")
-    rows = {}
-    for line in lines[1:]:
-        row = dict(zip(header, line.split(",")))
-        if row.get("svname") not in (None, "FRONTEND", "BACKEND") and row.get("bck") != "1":
-            rows[(row["pxname"], row["svname"])] = row
-    return rows
+    rows = (dict(zip(header, line.split(","))) for line in lines[1:])
+    return {(row["pxname"], row["svname"]): row for row in rows if row.get("svname")}
+
+
+def registry_requests(nodes) -> int:
+    """HTTP requests every load balancer has sent to its glance-registry backend."""
+    return sum(int(haproxy_stat(n).get(("glance_registry", "BACKEND"), {}).get("req_tot") or 0) for n in nodes)
+
+
+def haproxy_servers(node) -> dict[tuple[str, str], dict[str, str]]:
+    """haproxy_stat's servers only. The unchecked last-resort backups are left out (their
+    status is always "no check")."""
+    return {key: row for key, row in haproxy_stat(node).items()
+            if key[1] not in ("FRONTEND", "BACKEND") and row.get("bck") != "1"}
 
 
 _HAPROXY_LOG = re.compile(r" (?P<status>\d{3}) \d+ \S+ \S+ (?P<term>\S{4}) \S+/\S+/\S+/\S+/(?P<retries>\+?\d+) ")

@@ -24,19 +24,6 @@ def reconfigure(*extra: str):
     return playbook(PLAYBOOK, *extra, inventory=INVENTORY)
 
 
-def recap(output: str) -> dict[str, dict[str, int]]:
-    hosts = {}
-    for line in output.split("PLAY RECAP", 1)[-1].splitlines():
-        if " : " in line:
-            name, counts = line.split(" : ", 1)
-            hosts[name.strip()] = {k: int(v) for k, v in (p.split("=") for p in counts.split())}
-    return hosts
-
-
-def flat(text: str) -> str:
-    return " ".join(text.split())
-
-
 class Api:
     """glance v2 through the VIP with one token."""
 

@@ -11,7 +11,7 @@ import pytest
 import testinfra
 import yaml
 
-from conftest import INVENTORY, PROJECT, docker, lab_vars, node_names, playbook, wait_for
+from conftest import INVENTORY, PROJECT, docker, flat, lab_vars, node_names, playbook, recap, wait_for
 
 BARE = "glance-ha-mol-bare"
 
@@ -61,29 +61,15 @@ def _inventory(tmp_path, names: list[str], controllers: bool = True):
     return path
 
 
-def _recap(output: str) -> dict[str, dict[str, int]]:
-    recap = {}
-    for line in output.split("PLAY RECAP", 1)[-1].splitlines():
-        match = re.match(r"^(\S+)\s+:\s+(ok=.*)$", line)
-        if match:
-            recap[match.group(1)] = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", match.group(2))}
-    return recap
-
-
-def _flat(text: str) -> str:
-    """Ansible folds long messages over lines: compare with white space folded."""
-    return " ".join(text.split())
-
-
 def _assert_refused(run, *phrases: str):
     out = run.stdout + run.stderr
     assert run.returncode != 0, out
     for phrase in phrases:
-        assert phrase in _flat(out), out
-    recap = _recap(run.stdout)
-    assert recap, out
-    assert all(r["changed"] == 0 for r in recap.values()), recap
-    assert any(r["failed"] > 0 for r in recap.values()), recap
+        assert phrase in flat(out), out
+    counts = recap(run.stdout)
+    assert counts, out
+    assert all(r["changed"] == 0 for r in counts.values()), counts
+    assert any(r["failed"] > 0 for r in counts.values()), counts
 
 
 def _assert_untouched(node):
@@ -162,7 +148,7 @@ def test_status_playbook_prints_the_cluster():
     run = playbook("playbooks/status.yml", inventory=INVENTORY)
     out = run.stdout
     assert run.returncode == 0, out + run.stderr
-    assert all(r["changed"] == 0 and r["failed"] == 0 for r in _recap(out).values()), out
+    assert all(r["changed"] == 0 and r["failed"] == 0 for r in recap(out).values()), out
     names = node_names()
     holder = re.search(r"VIP 10\.213\.20\.10 held by: (\S+)", out)
     assert holder and holder.group(1) in names, out
@@ -177,18 +163,18 @@ def test_status_playbook_prints_the_cluster():
 def test_release_check_reports_registry_absent():
     run = playbook("site.yml", "--tags", "preflight", inventory=INVENTORY)
     assert run.returncode == 0, run.stdout + run.stderr
-    assert "glance-registry: not deployed" in _flat(run.stdout)
-    assert "removed upstream in Victoria" in _flat(run.stdout)
-    assert all(r["changed"] == 0 for r in _recap(run.stdout).values())
+    assert "glance-registry: not deployed" in flat(run.stdout)
+    assert "removed upstream in Victoria" in flat(run.stdout)
+    assert all(r["changed"] == 0 for r in recap(run.stdout).values())
 
 
 def test_check_mode_on_converged_cluster_changes_nothing():
     """`--check --diff` on the converged (and by now once rebooted) cluster: no change, no failure."""
     run = playbook("site.yml", "--check", "--diff", inventory=INVENTORY)
     assert run.returncode == 0, run.stdout + run.stderr
-    recap = _recap(run.stdout)
-    assert set(recap) >= set(node_names()), run.stdout
-    assert all(r["changed"] == 0 and r["failed"] == 0 for r in recap.values()), recap
+    counts = recap(run.stdout)
+    assert set(counts) >= set(node_names()), run.stdout
+    assert all(r["changed"] == 0 and r["failed"] == 0 for r in counts.values()), counts
     # --diff shows file contents: none of the secrets may appear.
     secrets = lab_vars()
     for key in ("glance_database_password", "glance_service_password", "keystone_lab_admin_password"):

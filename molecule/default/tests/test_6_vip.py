@@ -11,12 +11,13 @@ import hashlib
 import subprocess
 import sys
 import time
+import urllib.request
 import uuid
 
 import pytest
 import yaml
 
-from conftest import (BENCHMARKS, PROJECT, docker, glance, glance_vip, haproxy_servers, incident_report,
+from conftest import (BENCHMARKS, PROJECT, docker, glance, glance_vip, haproxy_servers, incident_report, ipv4,
                       show_table, vip_holders, wait_for)
 
 sys.path.insert(0, str(BENCHMARKS))
@@ -60,10 +61,12 @@ def small_image(os_env, tmp_path_factory):
 
 
 def test_endpoint_is_the_vip(image_url, vip, nodes):
-    """The catalog sends clients to the VIP, which is no controller's own address."""
-    assert image_url == f"http://{vip}:9292"
-    assert vip not in [n.interface("eth0").addresses[0] for n in nodes]
+    """The catalog sends clients to the address keepalived holds on exactly one controller,
+    which is no controller's own address, and glance answers there."""
+    assert vip not in [ipv4(n) for n in nodes]
     assert len(vip_holders(nodes, vip)) == 1
+    with urllib.request.urlopen(f"{image_url}/versions", timeout=5) as resp:
+        assert resp.status == 200 and b"v2" in resp.read()
 
 
 def _vrrp_pid(node) -> int:
@@ -87,12 +90,18 @@ def test_keepalived_reload_keeps_the_vrrp_process_and_the_vip(nodes, vip):
     since = holder.check_output("date +%s").strip()
     for node in nodes:
         node.run_test("systemctl reload keepalived")
-    time.sleep(3)
+    wait_for(lambda: all("Reload complete" in _keepalived_log(n, since) for n in nodes),
+             "every keepalived to finish its reload", timeout=20, interval=0.5)
     assert {_name(n): _vrrp_pid(n) for n in nodes} == before
     assert vip_holders(nodes, vip) == [holder]
     for node in nodes:
-        log = node.check_output(f"journalctl -u keepalived --since @{since} --no-pager")
+        log = _keepalived_log(node, since)
         assert "Respawning" not in log and "MASTER STATE" not in log, f"{_name(node)}: {log[-800:]}"
+
+
+def _keepalived_log(node, since: str) -> str:
+    """keepalived's journal on a node since `since` (seconds since the epoch)."""
+    return node.check_output(f"journalctl -u keepalived --since @{since} --no-pager")
 
 
 def test_upload_and_download_through_the_vip(os_env, nodes, tmp_path):
@@ -173,13 +182,16 @@ def _move_vip_to(target, nodes, vip):
     if vip_holders(nodes, vip) != [target]:
         for node in others:
             node.run_test("systemctl stop keepalived")
+        since = target.check_output("date +%s").strip()
         try:
             wait_for(lambda: vip_holders(nodes, vip) == [target], f"the VIP on {_name(target)}", timeout=20,
                      interval=0.5)
         finally:
             for node in others:
                 node.run_test("systemctl start keepalived")
-    time.sleep(3)
+        # Started again, each has heard the holder and settled as a backup.
+        wait_for(lambda: all("Entering BACKUP STATE" in _keepalived_log(n, since) for n in others),
+                 "the restarted nodes to settle as backups", timeout=20, interval=0.5)
     assert vip_holders(nodes, vip) == [target]
 
 
@@ -277,8 +289,6 @@ def test_vip_moves_when_the_holders_haproxy_dies(nodes, vip, image_url):
         holder.run_test("systemctl kill --signal=SIGKILL haproxy")
         wait_for(lambda: holder not in vip_holders(nodes, vip) and len(vip_holders(nodes, vip)) == 1,
                  "the VIP to leave the node without HAProxy", timeout=20, interval=0.5)
-        import urllib.request
-
         with urllib.request.urlopen(f"{image_url}/healthcheck", timeout=5) as resp:
             assert resp.status == 200
     finally:

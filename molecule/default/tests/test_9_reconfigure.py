@@ -16,8 +16,8 @@ import uuid
 import pytest
 import requests
 
-from conftest import MOUNT, incident_report, ipv4, lab_vars, storage_host, swift_session
-from day2 import Api, default_store_line, flat, reconfigure, recap, under_load
+from conftest import MOUNT, flat, incident_report, ipv4, lab_vars, recap, storage_host, swift_session
+from day2 import Api, default_store_line, reconfigure, under_load
 WATCHED = ["/etc/glance/glance-api.conf", "/etc/glance/glance-swift.conf", "/etc/glance/policy.yaml",
            "/etc/haproxy/haproxy.cfg"]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from glance_ha_cluster import haproxy_servers, ipv4, node_names, wait_for
+from glance_ha_cluster import haproxy_servers, ipv4, node_names, registry_requests, wait_for
 
 VERSION = "19.0.4"  # inventory/lab/group_vars/legacy_track.yml; test_5 upgrades it
 
@@ -30,7 +30,23 @@ def test_seed_inspection_prints_the_store(nodes):
         assert node.check_output("grep -h '^default_store' /etc/glance/glance-api.conf") == "default_store = file"
 
 
-def test_glance_api_uses_the_registry_through_the_vip(nodes, vip):
+def test_glance_api_uses_the_registry_through_the_vip(nodes, vip, image_url, os_session):
+    """Every image call reaches a registry through HAProxy: the registry backends' request
+    counters grow by at least the number of calls (they stay put if glance-api read the
+    database itself)."""
+    headers = {"X-Auth-Token": os_session.get_token()}
+    before = registry_requests(nodes)
+    created = requests.post(f"{image_url}/v2/images", headers=headers, timeout=30, json={
+        "name": "registry-count", "disk_format": "raw", "container_format": "bare"})
+    assert created.status_code == 201, created.text
+    image_id = created.json()["id"]
+    calls = 20
+    try:
+        for _ in range(calls):
+            assert requests.get(f"{image_url}/v2/images/{image_id}", headers=headers, timeout=30).ok
+    finally:
+        requests.delete(f"{image_url}/v2/images/{image_id}", headers=headers, timeout=60)
+    assert registry_requests(nodes) - before >= calls + 2
     for node in nodes:
         conf = node.file("/etc/glance/glance-api.conf")
         assert conf.contains("^data_api = glance.db.registry.api$")

@@ -13,7 +13,7 @@ import time
 import pytest
 import requests
 
-from glance_ha_cluster import BENCHMARKS, haproxy_servers, wait_for
+from glance_ha_cluster import BENCHMARKS, haproxy_servers, registry_requests, wait_for
 
 sys.path.insert(0, str(BENCHMARKS))
 from loadgen import Stream  # noqa: E402
@@ -56,7 +56,10 @@ def test_killing_a_registry_fails_no_request(nodes, image_url, image):
     watch = StatusWatch(watcher_node, name)
     watch.start()
     kill = lambda: victim.run("systemctl kill --signal=SIGKILL glance-registry")  # noqa: E731
+    before = registry_requests(nodes)
     stream.run(30, events={5.0: kill})
+    # The load did go through the registries (every one of its calls reads image metadata).
+    assert registry_requests(nodes) - before >= len(stream.results)
     wait_for(lambda: victim.service("glance-registry").is_running and watch.seen[-1] == "UP",
              "the killed registry back UP", timeout=60, interval=1)
     watch.stop.set()

@@ -1,17 +1,24 @@
 """In-place upgrade of the legacy track from 19.0.4 (Train) to 20.2.0 (Ussuri): a new venv
 beside the old one, the database migrated, the services restarted on it one node at a
-time; every image keeps its bytes, and 20.2.0 uploads through the registry (the
-atomic_props patch)."""
+time (never two nodes' glance-api or glance-registry unhealthy at once) while clients keep
+reading through the VIP with no failed request; every image keeps its bytes, and 20.2.0
+uploads through the registry (the atomic_props patch)."""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import sys
+import threading
+import time
 
 import pytest
 import requests
 
-from glance_ha_cluster import INVENTORY, playbook
+from glance_ha_cluster import BENCHMARKS, INVENTORY, incident_report, ipv4, playbook
+
+sys.path.insert(0, str(BENCHMARKS))
+from loadgen import Stream  # noqa: E402
 
 OLD, NEW = "19.0.4", "20.2.0"
 
@@ -40,13 +47,62 @@ def sha256(api, image_id: str) -> str:
     return hashlib.sha256(got.content).hexdigest()
 
 
-def test_upgrade_keeps_every_image(nodes, api):
+class HealthWatch(threading.Thread):
+    """Samples every node's glance-api and glance-registry /healthcheck, five times a second,
+    and keeps each sample's set of unhealthy (node, service)."""
+
+    PORTS = {"glance-api": 9292, "glance-registry": 9191}
+
+    def __init__(self, nodes):
+        super().__init__(daemon=True)
+        self.addresses = {n.backend.host: ipv4(n) for n in nodes}
+        self.samples: list[set[tuple[str, str]]] = []
+        self.stop = threading.Event()
+
+    def healthy(self, address: str, port: int) -> bool:
+        try:
+            return requests.get(f"http://{address}:{port}/healthcheck", timeout=1).status_code == 200
+        except requests.RequestException:
+            return False
+
+    def run(self):
+        while not self.stop.is_set():
+            self.samples.append({(name, service) for name, address in self.addresses.items()
+                                 for service, port in self.PORTS.items() if not self.healthy(address, port)})
+            time.sleep(0.2)
+
+    def down_at_once(self) -> list[set[tuple[str, str]]]:
+        """Samples where more than one node had a service down."""
+        return [s for s in self.samples if len({name for name, _ in s}) > 1]
+
+
+def test_upgrade_keeps_every_image(nodes, api, image_url):
     images = {}
     for size in (4 << 20, 16 << 20):
         data = os.urandom(size)
         images[upload(api, f"before-upgrade-{size >> 20}m", data)] = hashlib.sha256(data).hexdigest()
-    run = playbook("site.yml", "-e", f"glance_venv_version={NEW}", inventory=INVENTORY)
+    since = nodes[0].check_output("date '+%F %T'")
+    url, headers = api
+    first = next(iter(images))
+    stream = Stream(image_url, [f"/v2/images/{first}", "/v2/images", f"/v2/images/{first}/file"], rate=10,
+                    token=headers["X-Auth-Token"])
+    loader = threading.Thread(target=stream.run, args=(3600,), daemon=True)
+    watch = HealthWatch(nodes)
+    loader.start()
+    watch.start()
+    try:
+        run = playbook("site.yml", "-e", f"glance_venv_version={NEW}", inventory=INVENTORY)
+    finally:
+        stream._stop.set()
+        watch.stop.set()
+        loader.join(timeout=300)
+        watch.join(timeout=30)
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    # The restarts happened (some sample saw a service down), and one node at a time.
+    assert any(watch.samples), "no restart was seen"
+    assert watch.down_at_once() == [], watch.down_at_once()[:5]
+    assert len(stream.results) > 100
+    assert stream.failed == [], (stream.summary() + repr(stream.failed[:5]) + "\n" + incident_report(nodes, since))
     for node in nodes:
         for unit in ("glance-api", "glance-registry"):
             assert node.service(unit).is_running
@@ -62,6 +118,5 @@ def test_upgrade_keeps_every_image(nodes, api):
     new_id = upload(api, "after-upgrade", data)
     images[new_id] = hashlib.sha256(data).hexdigest()
     assert sha256(api, new_id) == images[new_id]
-    url, headers = api
     for image_id in images:
         requests.delete(f"{url}/v2/images/{image_id}", headers=headers, timeout=60)
