@@ -17,7 +17,9 @@ import sys
 import time
 from pathlib import Path
 
-STEP = re.compile(r"\[(?P<scenario>[\w-]+) > (?P<step>[\w-]+)\] (?:\x1b\[[0-9;]*m)*(?P<what>Executing|Executed|Failed)")
+# "Executing" alone starts a step (verify also logs "Executing Testinfra tests found in ...").
+STEP = re.compile(r"\[(?P<scenario>[\w-]+) > (?P<step>[\w-]+)\] (?:\x1b\[[0-9;]*m)*"
+                  r"(?P<what>Executing(?:\x1b\[[0-9;]*m)*\s*$|Executed|Failed)")
 
 
 def main(scenario: str, summary: Path) -> int:
@@ -32,7 +34,7 @@ def main(scenario: str, summary: Path) -> int:
         if not match or match["scenario"] != scenario:
             continue
         now = time.monotonic()
-        if match["what"] == "Executing":
+        if match["what"].startswith("Executing"):
             steps.append([match["step"], now, None, "running"])
         elif steps and steps[-1][0] == match["step"] and steps[-1][2] is None:
             steps[-1][2:] = [now, "ok" if match["what"] == "Executed" else "FAILED"]
