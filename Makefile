@@ -33,13 +33,14 @@ lab-destroy: venv
 
 # The venv lives outside the checkout, named by the requirements' hash, and $(VENV) links
 # to it: a clean clone (CI) reuses the one an earlier run built, and editing
-# requirements.txt builds a new one. `.complete` is written last: a venv whose build was
-# interrupted is built again.
+# requirements.txt builds a new one (a new name: no file dates involved, a fresh clone's
+# are all new). `.complete` is written last: a venv whose build was interrupted is built
+# again.
 VENV_CACHE ?= $(HOME)/.cache/glance-ha
 VENV_REAL := $(VENV_CACHE)/venv-$(shell sha256sum requirements.txt | cut -c1-16)
 venv: $(VENV_REAL)/.complete
 	@if [ -d $(VENV) ] && [ ! -L $(VENV) ]; then rm -rf $(VENV); fi; ln -sfn $(VENV_REAL) $(VENV)
-$(VENV_REAL)/.complete: requirements.txt
+$(VENV_REAL)/.complete:
 	$(call timed,venv,rm -rf $(VENV_REAL) && $(PYTHON) -m venv $(VENV_REAL) \
 		&& $(VENV_REAL)/bin/pip install --quiet --upgrade pip \
 		&& $(VENV_REAL)/bin/pip install --quiet -r requirements.txt && touch $@)
