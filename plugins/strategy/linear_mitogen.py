@@ -15,7 +15,8 @@ name: linear_mitogen
 short_description: linear, executed through Mitogen when it is installed
 description:
   - Ansible's linear strategy. With the ansible_mitogen package importable, tasks on
-    ssh, docker and local connections go through Mitogen's persistent interpreters.
+    ssh and docker connections go through Mitogen's persistent interpreters; the deploy
+    host's own (local) tasks run as Ansible runs them.
 author: glance-ha
 """
 
