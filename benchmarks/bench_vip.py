@@ -53,7 +53,7 @@ def main() -> int:
                                                "keepalived_vrrp_version": version})
             lab.wait_whole()
             holder = lab.holder()
-            stream = Stream(lab.image_url, ["/healthcheck"], rate=args.rate, timeout=5)
+            stream = Stream(lab.image_url, ["/healthcheck"], rate=args.rate)
             stream.run(args.duration, events={args.fail_at: lambda h=holder: sh("docker", "kill", h)})
             sh("docker", "start", holder)
             lab.wait_whole()

@@ -35,8 +35,9 @@ class Stream:
     paths: list[str]  # cycled through, one per request
     rate: float = 20.0  # requests started per second
     token: str = ""  # X-Auth-Token, when the API needs one
-    timeout: float = 120.0  # per request; hung requests are retried by HAProxy well before
+    timeout: float = 5.0  # per request: the project counts no answer within 5 s as a failure
     results: list[Result] = field(default_factory=list)
+    t0: float = 0.0  # time.monotonic() when run() began: Result.start counts from it
     _stop: threading.Event = field(default_factory=threading.Event)
 
     def _one(self, path: str, t0: float) -> None:
@@ -57,9 +58,11 @@ class Stream:
 
     def run(self, duration: float, events: dict[float, callable] | None = None) -> "Stream":
         """Send requests for `duration` seconds; call each of `events` (seconds after the
-        start -> callable) from the scheduler, e.g. to kill a backend at t=10 s."""
+        start -> callable) from the scheduler, e.g. to kill a backend at t=10 s. An event that
+        raised raises here, once every request has ended (a failed event is not a quiet one)."""
         events = dict(sorted((events or {}).items()))
-        t0 = time.monotonic()
+        fired = []
+        t0 = self.t0 = time.monotonic()
         with ThreadPoolExecutor(max_workers=max(8, int(self.rate * 4))) as pool:
             n = 0
             while True:
@@ -67,13 +70,15 @@ class Stream:
                 if now >= duration or self._stop.is_set():
                     break
                 for at in [a for a in events if a <= now]:
-                    pool.submit(events.pop(at))
+                    fired.append(pool.submit(events.pop(at)))
                 due = n / self.rate
                 if due > now:
                     time.sleep(min(due - now, 0.05))
                     continue
                 pool.submit(self._one, self.paths[n % len(self.paths)], t0)
                 n += 1
+        for event in fired:
+            event.result()
         return self
 
     @property

@@ -7,6 +7,7 @@ ansible-playbook (to show what preflight refuses).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -58,6 +59,54 @@ def wait_for(check, what: str, timeout: float = 180, interval: float = 2):
 
 def docker(*args: str, check: bool = True) -> subprocess.CompletedProcess:
     return subprocess.run(["docker", *args], check=check, capture_output=True, text=True)
+
+
+# cgroup v1's freezer sometimes cannot freeze a container (seen under load: a task waiting
+# on a FUSE request whose server, the GlusterFS client of the same container, froze first);
+# runc then thaws it and `docker pause` fails for it alone.
+PAUSE_TRIES = 5
+
+
+def paused_containers() -> list[str]:
+    """This lab's containers (molecule's label) that are paused now."""
+    out = docker("ps", "--filter", "label=org.glance-ha.lab=molecule", "--filter", "status=paused",
+                 "--format", "{{.Names}}", check=False).stdout
+    return sorted(out.split())
+
+
+@contextlib.contextmanager
+def paused(names: list[str]):
+    """Freeze the containers `names` together (docker pause) for the block. All or none: a
+    partial freeze is thawed at once and tried again, up to PAUSE_TRIES times; yields the
+    names frozen (all, or none when every try failed, with docker's words in `errors`).
+    Every frozen container is thawed on the way out, whatever happened inside."""
+    held: list[str] = []
+    errors: list[str] = []
+    try:
+        for _ in range(PAUSE_TRIES):
+            run = docker("pause", *names, check=False)
+            held = [n for n in names if n in paused_containers()]
+            if len(held) == len(names):
+                break
+            errors.append(run.stderr.strip())
+            docker("unpause", *held, check=False)
+            held = []
+            time.sleep(1)
+        yield held, errors
+    finally:
+        if held:
+            docker("unpause", *held, check=False)
+
+
+@pytest.fixture(autouse=True)
+def nothing_left_paused():
+    """A test that froze containers and died before thawing them would fail every test
+    after it: thaw them and fail that test instead."""
+    yield
+    left = paused_containers()
+    if left:
+        docker("unpause", *left, check=False)
+        pytest.fail(f"containers left paused (now thawed): {left}")
 
 
 def playbook(*args: str, inventory: Path, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -220,21 +269,24 @@ def incident_report(nodes, since: str, last: int = 60) -> str:
     """What the controllers logged since `since` (a `date '+%F %T'` of a node) that explains a
     failed request: keepalived state changes, HAProxy requests that were retried, ended
     abnormally or answered 5xx, Galera members that found their own timers late (the node
-    stopped running), glance-api errors, and when this machine itself stopped (stallwatch).
-    At most the `last` lines of each kind per node; the commonest kinds first."""
-    kinds = {"haproxy": [], "glance-api": [], "mariadb": [], "keepalived": []}
+    stopped running), glance-api errors, errors of the GlusterFS client under the image mount
+    (a hung mount hangs every glance-api worker), and when this machine itself stopped
+    (stallwatch). At most the `last` lines of each kind per node; the commonest kinds first."""
+    kinds = {"haproxy": [], "glance-api": [], "glusterfs": [], "mariadb": [], "keepalived": []}
+    mount_log = "/var/log/glusterfs/" + MOUNT.strip("/").replace("/", "-") + ".log"
     for node in nodes:
         name = node.backend.host
-        journal = f"journalctl --since '{since}' -o short-precise --no-pager"
+        journal = f"journalctl -q --since '{since}' -o short-precise --no-pager"
         proxied = [line for line in node.run(f"{journal} -u haproxy").stdout.splitlines()
                    if (m := _HAPROXY_LOG.search(line))
                    and (m["status"] >= "500" or m["term"] != "----" or m["retries"] != "0")]
         errors = node.run(f"{journal} -u glance-api -p warning; "
                           f"awk -v s='{since}' '$1\" \"$2 >= s && / (ERROR|CRITICAL) /' /var/log/glance/glance-api.log || true")
+        fuse = node.run(f"awk -v s='{since}' 'substr($1, 2) \" \" $2 >= s && / [EC] \\[/' {mount_log} || true")
         late = node.run(f"{journal} -u mariadb | grep -E 'inactive check|non-primary|partition' || true")
         vrrp = node.run(f"{journal} -u keepalived | grep -E 'Entering|advert' || true")
         for kind, lines in (("haproxy", proxied), ("glance-api", errors.stdout.splitlines()),
-                            ("mariadb", late.stdout.splitlines()), ("keepalived", vrrp.stdout.splitlines())):
+                            ("glusterfs", fuse.stdout.splitlines()), ("mariadb", late.stdout.splitlines()), ("keepalived", vrrp.stdout.splitlines())):
             kinds[kind] += [f"{name} {kind}: {line}" for line in lines[-last:]]
     kinds["host"] = [f"host: {line}" for line in host_stalls(since)[-last:]]
     return "\n".join(line for lines in kinds.values() for line in lines) or "(nothing logged)"

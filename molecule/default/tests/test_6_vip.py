@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from conftest import (BENCHMARKS, PROJECT, docker, glance, glance_vip, haproxy_servers, incident_report, ipv4,
-                      show_table, vip_holders, wait_for)
+                      paused, show_table, vip_holders, wait_for)
 
 sys.path.insert(0, str(BENCHMARKS))
 from loadgen import Stream  # noqa: E402
@@ -195,32 +195,46 @@ def _move_vip_to(target, nodes, vip):
     assert vip_holders(nodes, vip) == [target]
 
 
-def test_no_failed_request_while_every_node_is_frozen(nodes, vip, image_url, os_session, small_image):
+FREEZE = 6  # seconds: the longest stall of every lab node at once seen in full test runs
+THAW_GRACE = 2  # seconds after the thaw for the requests held meanwhile to drain
+
+
+def test_every_node_frozen_at_once_is_ridden_out(nodes, vip, image_url, os_session, small_image):
     """Every controller frozen at once for 6 s (docker pause: what a hypervisor hiccup does, and
-    what this lab's nodes sometimes went through in full test runs) under 20 req/s: requests
-    wait and complete, none fails, the VIP stays where it was, Galera stays one cluster.
-    The VIP is first put on the node of lowest priority: after the freeze every node finds the
-    holder's adverts overdue and claims the VIP, and the highest priority used to win."""
+    what this lab's nodes sometimes went through in full test runs) under 20 req/s: no
+    request ever gets an error answer; those caught by the freeze (in flight when it began,
+    or sent before the backlog it left has drained, 2 s after the thaw) may go unanswered
+    within a client's 5 s, every later one is answered in time; the VIP stays where it was
+    and Galera stays one cluster. The VIP is first put on the node of lowest priority:
+    after the freeze every node finds the holder's adverts overdue and claims the VIP, and
+    the highest priority used to win."""
     image_id, _ = small_image
     holder = nodes[-1]
     _move_vip_to(holder, nodes, vip)
     since = holder.check_output("date '+%F %T'")
-    names = [_name(n) for n in nodes]
+    window = {}
 
-    def freeze():
-        docker("pause", *names)
-        time.sleep(6)
-        docker("unpause", *names)
+    def hiccup():
+        with paused([_name(n) for n in nodes]) as (frozen, errors):
+            window.update(frozen=frozen, errors=errors, start=time.monotonic())
+            if frozen:
+                time.sleep(FREEZE)
+        window["end"] = time.monotonic()
 
     stream = Stream(image_url, [f"/v2/images/{image_id}", f"/v2/images/{image_id}/file"], rate=20,
                     token=os_session.get_token())
-    stream.run(30, events={10: freeze})
+    stream.run(30, events={10: hiccup})
     print(stream.summary())
+    assert len(window["frozen"]) == len(nodes), f"the nodes could not be frozen together: {window['errors']}"
+    start, end = window["start"] - stream.t0, window["end"] - stream.t0
     assert len(stream.results) >= 590, stream.summary()
-    assert not stream.failed, (f"{[vars(r) for r in stream.failed[:5]]}\n{stream.summary()}\n"
-                               + incident_report(nodes, since))
-    # The requests sent during the freeze did wait it out.
-    assert max(r.duration for r in stream.results) > 4, stream.summary()
+    caught = [r for r in stream.failed if r.status is None and start - stream.timeout <= r.start <= end + THAW_GRACE]
+    failed = [r for r in stream.failed if r not in caught]
+    assert not failed, (f"{[vars(r) for r in failed[:5]]}\n{stream.summary()}\n" + incident_report(nodes, since))
+    # Requests sent during the freeze were held, not refused: those of its last seconds came
+    # back with an answer.
+    held = [r for r in stream.results if start <= r.start <= end and r.ok]
+    assert held and max(r.duration for r in held) > 1, stream.summary()
     assert vip_holders(nodes, vip) == [holder], incident_report(nodes, since)
     wait_for(lambda: _cluster_whole(nodes), "every service whole after the freeze", timeout=60, interval=2)
 
