@@ -59,3 +59,55 @@ def test_fails_when_the_service_never_answers_200(health, ran):
 
 def test_nothing_listening_counts_as_unhealthy(ran):
     assert restart.main(["glance-api", "http://127.0.0.1:9/healthcheck", "0"]) == 1
+
+
+@pytest.fixture
+def glance_and_keystone():
+    """One loopback server playing glance-api (/healthcheck, /v2/images) and Keystone
+    (/v3/auth/tokens); records the listings' tokens."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        listings: list[str] = []
+        keystone_status = 201
+
+        def do_POST(self):  # noqa: N802 - http.server's name
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(Handler.keystone_status)
+            self.send_header("X-Subject-Token", "service-token")
+            self.end_headers()
+
+        def do_GET(self):  # noqa: N802
+            if self.path.startswith("/v2/images"):
+                Handler.listings.append(self.headers.get("X-Auth-Token"))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *_args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield Handler, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def _config(tmp_path, base: str) -> str:
+    path = tmp_path / "glance-api.conf"
+    path.write_text(f"[DEFAULT]\nworkers = 2\n[keystone_authtoken]\nauth_url = {base}/v3\nusername = glance\n"
+                    "password = secret\nproject_name = service\nuser_domain_name = Default\n")
+    return str(path)
+
+
+def test_warm_up_sends_each_worker_an_authenticated_listing(glance_and_keystone, ran, tmp_path, capsys):
+    handler, base = glance_and_keystone
+    assert restart.main(["glance-api", f"{base}/healthcheck", "30", "--warm-up", _config(tmp_path, base)]) == 0
+    assert handler.listings == ["service-token"] * 4  # two per worker
+    assert "warmed up: 4 listings answered [200, 200, 200, 200]" in capsys.readouterr().out
+
+
+def test_a_failed_warm_up_is_reported_and_ends_nothing(glance_and_keystone, ran, tmp_path, capsys):
+    handler, base = glance_and_keystone
+    handler.keystone_status = 503
+    assert restart.main(["glance-api", f"{base}/healthcheck", "30", "--warm-up", _config(tmp_path, base)]) == 0
+    assert handler.listings == []
+    assert "no warm-up: no token" in capsys.readouterr().out
