@@ -3,6 +3,7 @@ returns only once the service answers its healthcheck."""
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import threading
 
@@ -13,12 +14,28 @@ from conftest import load_file
 restart = load_file("glance-ha-restart.py", "glance_ha_restart")
 
 
+class Quiet(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *_args):
+        pass
+
+
+@contextlib.contextmanager
+def serving(handler):
+    """`handler` served on a loopback port for the block; yields its base URL."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+
+
 @pytest.fixture
 def health():
     """A /healthcheck on loopback that answers the statuses in `answers` in turn (the last
     one repeated); the list of commands the helper ran."""
 
-    class Handler(http.server.BaseHTTPRequestHandler):
+    class Handler(Quiet):
         answers = [503]
 
         def do_GET(self):  # noqa: N802 - http.server's name
@@ -26,13 +43,8 @@ def health():
             self.send_response(status)
             self.end_headers()
 
-        def log_message(self, *_args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield Handler, f"http://127.0.0.1:{server.server_address[1]}/healthcheck"
-    server.shutdown()
+    with serving(Handler) as base:
+        yield Handler, f"{base}/healthcheck"
 
 
 @pytest.fixture
@@ -66,7 +78,7 @@ def glance_and_keystone():
     """One loopback server playing glance-api (/healthcheck, /v2/images) and Keystone
     (/v3/auth/tokens); records the listings' tokens."""
 
-    class Handler(http.server.BaseHTTPRequestHandler):
+    class Handler(Quiet):
         listings: list[str] = []
         keystone_status = 201
 
@@ -82,13 +94,8 @@ def glance_and_keystone():
             self.send_response(200)
             self.end_headers()
 
-        def log_message(self, *_args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield Handler, f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with serving(Handler) as base:
+        yield Handler, base
 
 
 def _config(tmp_path, base: str) -> str:
