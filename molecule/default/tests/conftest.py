@@ -85,7 +85,8 @@ def paused(names: list[str]):
     try:
         for _ in range(PAUSE_TRIES):
             run = docker("pause", *names, check=False)
-            held = [n for n in names if n in paused_containers()]
+            frozen = paused_containers()
+            held = [n for n in names if n in frozen]
             if len(held) == len(names):
                 break
             errors.append(run.stderr.strip())
