@@ -11,9 +11,11 @@ import contextlib
 import hashlib
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -119,6 +121,28 @@ def playbook(*args: str, inventory: Path, env: dict | None = None) -> subprocess
     env.pop("ANSIBLE_CALLBACKS_ENABLED", None)
     return subprocess.run(["ansible-playbook", "-i", str(inventory), *args], cwd=PROJECT, env=env,
                           capture_output=True, text=True, timeout=900)
+
+
+def read_only_runs(cache_root: Path, runs: dict[str, list[str]], workers: int = 3,
+                   ) -> dict[str, subprocess.CompletedProcess]:
+    """Playbook runs that change nothing (refused in preflight, or --check), `workers` at a
+    time: each is a playbook and its arguments. The first run gathers the facts into its
+    own cache; the others start from a copy of it (the same cluster, the same facts, no file
+    shared between runs). Every run's output is kept for its own test to assert on."""
+    gathered = cache_root / "facts-0"
+
+    def run(index: int, name: str) -> subprocess.CompletedProcess:
+        cache = cache_root / f"facts-{index}"
+        if index:
+            shutil.copytree(gathered, cache)
+        return playbook(*runs[name], inventory=INVENTORY, env={"ANSIBLE_CACHE_PLUGIN_CONNECTION": str(cache)})
+
+    names = list(runs)
+    done = {names[0]: run(0, names[0])}
+    assert gathered.is_dir() and list(gathered.iterdir()), f"the first run ({names[0]}) cached no facts"
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        done.update(zip(names[1:], pool.map(run, range(1, len(names)), names[1:])))
+    return done
 
 
 def recap(output: str) -> dict[str, dict[str, int]]:

@@ -16,8 +16,9 @@ import uuid
 import pytest
 import requests
 
-from conftest import MOUNT, flat, incident_report, ipv4, lab_vars, recap, storage_host, swift_session
-from day2 import Api, default_store_line, reconfigure, under_load
+from conftest import (MOUNT, flat, incident_report, ipv4, lab_vars, read_only_runs, recap, storage_host,
+                      swift_session)
+from day2 import PLAYBOOK, Api, default_store_line, reconfigure, under_load
 WATCHED = ["/etc/glance/glance-api.conf", "/etc/glance/glance-swift.conf", "/etc/glance/policy.yaml",
            "/etc/haproxy/haproxy.cfg"]
 
@@ -212,16 +213,6 @@ def test_http_image_registered_by_url(api, tmp_path):
         storage.run(f"rm -f /srv/images/{name}")
 
 
-def test_check_mode_reports_the_change_and_changes_nothing(nodes):
-    before = [node_state(n) for n in nodes]
-    run = reconfigure("-e", "glance_default_store=swift", "--check", "--diff")
-    assert run.returncode == 0, run.stdout[-4000:]
-    assert all(recap(run.stdout)[n]["changed"] > 0 for n in recap(run.stdout)), recap(run.stdout)
-    assert [node_state(n) for n in nodes] == before
-    for node in nodes:
-        assert default_store_line(node) == "default_store = file"
-
-
 BAD = {
     "http as the default": (["-e", "glance_default_store=http"], ["read-only"]),
     "unknown store": (["-e", "glance_default_store=cinder"], ["glance_default_store", "cinder"]),
@@ -234,17 +225,39 @@ BAD = {
                               "glance_swift_auth_address=http://{storage}:9/auth/v1.0"],
                              ["cannot use the swift store", "nothing was changed"]),
 }
+CHECK = "check mode"
+
+
+@pytest.fixture(scope="module")
+def read_only(nodes, tmp_path_factory):
+    """--check --diff to swift and every bad input: runs that change nothing, three at a time
+    (conftest.read_only_runs), with the nodes' state before them."""
+    before = [node_state(n) for n in nodes]
+    storage = ipv4(storage_host())
+    bad = {case: [PLAYBOOK, *(e.replace("{storage}", storage) for e in extra)] for case, (extra, _) in BAD.items()}
+    # A short run gathers the facts alone; the longest (--check, with its probe) goes next.
+    first = "unknown store"
+    runs = {first: bad.pop(first), CHECK: [PLAYBOOK, "-e", "glance_default_store=swift", "--check", "--diff"], **bad}
+    return before, read_only_runs(tmp_path_factory.mktemp("read-only"), runs)
+
+
+def test_check_mode_reports_the_change_and_changes_nothing(nodes, read_only):
+    before, runs = read_only
+    run = runs[CHECK]
+    assert run.returncode == 0, run.stdout[-4000:]
+    assert all(recap(run.stdout)[n]["changed"] > 0 for n in recap(run.stdout)), recap(run.stdout)
+    assert [node_state(n) for n in nodes] == before
+    for node in nodes:
+        assert default_store_line(node) == "default_store = file"
 
 
 @pytest.mark.parametrize("case", list(BAD))
-def test_bad_input_stops_in_preflight_with_nothing_changed(case, nodes):
-    extra, phrases = BAD[case]
-    extra = [e.replace("{storage}", ipv4(storage_host())) for e in extra]
-    before = [node_state(n) for n in nodes]
-    run = reconfigure(*extra)
+def test_bad_input_stops_in_preflight_with_nothing_changed(case, nodes, read_only):
+    before, runs = read_only
+    run = runs[case]
     assert run.returncode != 0, run.stdout[-3000:]
     out = flat(run.stdout + run.stderr)
-    for phrase in phrases:
+    for phrase in BAD[case][1]:
         assert phrase in out, out[-3000:]
     assert "TASK [haproxy : Drain" not in out
     assert [node_state(n) for n in nodes] == before
