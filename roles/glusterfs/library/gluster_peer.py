@@ -15,12 +15,20 @@ short_description: Probe peers into the GlusterFS trusted storage pool
 description:
   - Probes each address that is not yet a pool member, then waits until every
     requested peer is connected and in the cluster. Run it on one node.
+  - With probe=false it probes nothing and only waits until this node sees every
+    requested peer connected and in the cluster: run it on every member after the
+    probe, since the other members connect to each other only after it (a volume
+    created before that fails to stage, "Host ... not connected").
 options:
   peers:
     description: Addresses (or hostnames) that must be in the pool, this node's own may be included.
     type: list
     elements: str
     required: true
+  probe:
+    description: Probe the peers that are not members yet (false - only wait for them).
+    type: bool
+    default: true
   timeout:
     description: Seconds to wait for every peer to be connected.
     type: int
@@ -80,6 +88,7 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             peers=dict(type="list", elements="str", required=True),
+            probe=dict(type="bool", default=True),
             timeout=dict(type="int", default=60),
         ),
         supports_check_mode=True,
@@ -89,7 +98,9 @@ def main():
     members = pool(module)
     missing = [p for p in wanted if p not in members]
 
-    if module.check_mode or not missing:
+    if not module.params["probe"]:
+        missing = []
+    elif module.check_mode or not missing:
         module.exit_json(changed=bool(missing), probed=missing)
 
     for peer in missing:
@@ -105,7 +116,7 @@ def main():
             module.fail_json(msg="peers not in cluster after %ss: %s" % (module.params["timeout"], pending),
                              probed=missing)
         time.sleep(1)
-    module.exit_json(changed=True, probed=missing)
+    module.exit_json(changed=bool(missing), probed=missing)
 
 
 if __name__ == "__main__":
