@@ -15,8 +15,9 @@ short_description: Probe peers into the GlusterFS trusted storage pool
 description:
   - Probes each address that is not yet a pool member, then waits until every
     requested peer is connected and in the cluster. Run it on one node.
-  - With probe=false it probes nothing and only waits until this node sees every
-    requested peer connected and in the cluster: run it on every member after the
+  - With probe=false it probes nothing and only waits until this node sees as many
+    other members connected and in the cluster as the peers requested (counted: a
+    member may know the node that probed it by another name): run it on every member after the
     probe, since the other members connect to each other only after it (a volume
     created before that fails to stage, "Host ... not connected").
 options:
@@ -75,6 +76,18 @@ def pool(module):
     return members
 
 
+def others_in_cluster(module):
+    """How many other members this node sees connected and in the cluster. Counted, not
+    named: a member knows the node that probed it by whatever name that one connected
+    from (its hostname, not the address it was probed by)."""
+    count = 0
+    for peer in gluster(module, "pool", "list").iter("peer"):
+        if peer.findtext("hostname") == "localhost":  # this node itself
+            continue
+        count += (peer.findtext("connected"), peer.findtext("state")) == ("1", PEER_IN_CLUSTER)
+    return count
+
+
 def local_names(module):
     rc, out, _ = module.run_command(["hostname", "--all-ip-addresses"])
     names = set(out.split()) if rc == 0 else set()
@@ -95,18 +108,22 @@ def main():
     )
     own = local_names(module)
     wanted = [p for p in module.params["peers"] if p not in own]
-    members = pool(module)
-    missing = [p for p in wanted if p not in members]
-
+    deadline = time.monotonic() + module.params["timeout"]
     if not module.params["probe"]:
-        missing = []
-    elif module.check_mode or not missing:
+        while others_in_cluster(module) < len(wanted):
+            if time.monotonic() > deadline:
+                module.fail_json(msg="after %ss this node sees %d of its %d peers connected and in the cluster"
+                                 % (module.params["timeout"], others_in_cluster(module), len(wanted)), probed=[])
+            time.sleep(1)
+        module.exit_json(changed=False, probed=[])
+
+    missing = [p for p in wanted if p not in pool(module)]
+    if module.check_mode or not missing:
         module.exit_json(changed=bool(missing), probed=missing)
 
     for peer in missing:
         gluster(module, "peer", "probe", peer)
 
-    deadline = time.monotonic() + module.params["timeout"]
     while True:
         members = pool(module)
         pending = [p for p in wanted if members.get(p) != (True, PEER_IN_CLUSTER)]
@@ -116,7 +133,7 @@ def main():
             module.fail_json(msg="peers not in cluster after %ss: %s" % (module.params["timeout"], pending),
                              probed=missing)
         time.sleep(1)
-    module.exit_json(changed=bool(missing), probed=missing)
+    module.exit_json(changed=True, probed=missing)
 
 
 if __name__ == "__main__":

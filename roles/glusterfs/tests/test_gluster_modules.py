@@ -185,7 +185,8 @@ def test_check_mode_reports_the_probe_and_probes_nothing(monkeypatch, capsys):
 
 
 def test_without_probe_peers_are_only_awaited_from_this_node(monkeypatch, capsys):
-    # This member knows no peer yet, then one still joining, then all in the cluster.
+    # This member knows no peer yet, then one still joining, then all in the cluster
+    # (counted: a member may know the node that probed it by another name).
     fake = FakeGluster({"pool list": ["pool-list-alone", "pool-list-joining", "pool-list-3"]})
     result = run(monkeypatch, capsys, "gluster_peer", {"peers": PEERS, "probe": False}, fake)
     assert not result["changed"] and result["probed"] == [], result
@@ -196,5 +197,5 @@ def test_without_probe_peers_are_only_awaited_from_this_node(monkeypatch, capsys
 def test_without_probe_a_peer_never_seen_fails_after_the_timeout(monkeypatch, capsys):
     fake = FakeGluster({"pool list": ["pool-list-alone"]})
     result = run(monkeypatch, capsys, "gluster_peer", {"peers": PEERS, "probe": False, "timeout": 0}, fake)
-    assert result["failed"] and "10.213.10.12" in result["msg"] and "10.213.10.13" in result["msg"], result
+    assert result["failed"] and "sees 0 of its 2 peers" in result["msg"], result
     assert not fake.ran("peer", "probe")
