@@ -117,7 +117,8 @@ def main():
             time.sleep(1)
         module.exit_json(changed=False, probed=[])
 
-    missing = [p for p in wanted if p not in pool(module)]
+    members = pool(module)
+    missing = [p for p in wanted if p not in members]
     if module.check_mode or not missing:
         module.exit_json(changed=bool(missing), probed=missing)
 
