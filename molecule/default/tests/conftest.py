@@ -112,7 +112,7 @@ def nothing_left_paused():
         pytest.fail(f"containers left paused (now thawed): {left}")
 
 
-def playbook(*args: str, inventory: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+def playbook(*args: str, inventory: Path, env: dict | None = None, timeout: float = 900) -> subprocess.CompletedProcess:
     """Run one of the project's playbooks the way an operator would (`env`: settings on top).
 
     Under `nice`: an operator's deploy host is another machine, here it shares the lab's
@@ -126,7 +126,7 @@ def playbook(*args: str, inventory: Path, env: dict | None = None) -> subprocess
     # (an empty value is refused by ansible, so the variable is dropped).
     env.pop("ANSIBLE_CALLBACKS_ENABLED", None)
     return subprocess.run(["nice", "-n", "10", "ansible-playbook", "-i", str(inventory), *args],
-                          cwd=PROJECT, env=env, capture_output=True, text=True, timeout=900)
+                          cwd=PROJECT, env=env, capture_output=True, text=True, timeout=timeout)
 
 
 def read_only_runs(cache_root: Path, runs: dict[str, list[str]], workers: int = 3,
