@@ -80,10 +80,15 @@ class Uploads(threading.Thread):
             self.stop.wait(self.every)
 
 
-def under_load(api: Api, images: dict, *extra: str):
-    """Run the playbook while a client streams GETs (downloads included) and uploads."""
-    paths = [f"/v2/images/{i}/file" for i in images] + [f"/v2/images/{i}" for i in images] + ["/v2/images"]
-    stream = Stream(api.url, paths, rate=10, token=api.headers["X-Auth-Token"])
+def under_load(api: Api, images: dict, *extra: str, rate: float = 10):
+    """Run the playbook while a client streams `rate` GETs a second (downloads included) and
+    uploads.
+    The stream downloads an image of its own, 1 MiB: on the lab, where the controllers share
+    2 cores with this client, a 16 MiB download took up to 5 s with nothing else running
+    (docs/benchmarks.md, "Load tests at a client's 5 s")."""
+    streamed = api.upload("streamed", os.urandom(1 << 20))
+    paths = [f"/v2/images/{streamed}/file", f"/v2/images/{streamed}"] + [f"/v2/images/{i}" for i in images]
+    stream = Stream(api.url, paths + ["/v2/images"], rate=rate, token=api.headers["X-Auth-Token"])
     uploads = Uploads(api)
     loader = threading.Thread(target=stream.run, args=(3600,), daemon=True)
     loader.start()
@@ -97,4 +102,5 @@ def under_load(api: Api, images: dict, *extra: str):
         uploads.stop.set()
         loader.join(timeout=300)
         uploads.join(timeout=300)
+        api.delete(streamed)
     return run, stream, uploads
