@@ -85,7 +85,7 @@ def under_load(api: Api, images: dict, *extra: str, rate: float = 10):
     uploads.
     The stream downloads an image of its own, 1 MiB: on the lab, where the controllers share
     2 cores with this client, a 16 MiB download took up to 5 s with nothing else running
-    (docs/benchmarks.md, "Load tests at a client's 5 s")."""
+    (docs/benchmarks.md, "Load tests on a machine giving ~1.1 cores")."""
     streamed = api.upload("streamed", os.urandom(1 << 20))
     paths = [f"/v2/images/{streamed}/file", f"/v2/images/{streamed}"] + [f"/v2/images/{i}" for i in images]
     stream = Stream(api.url, paths + ["/v2/images"], rate=rate, token=api.headers["X-Auth-Token"])
