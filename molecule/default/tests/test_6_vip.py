@@ -196,15 +196,14 @@ def _move_vip_to(target, nodes, vip):
 
 
 FREEZE = 6  # seconds: the longest stall of every lab node at once seen in full test runs
-THAW_GRACE = 2  # seconds after the thaw for the requests held meanwhile to drain
 
 
 def test_every_node_frozen_at_once_is_ridden_out(nodes, vip, image_url, os_session, small_image):
     """Every controller frozen at once for 6 s (docker pause: what a hypervisor hiccup does, and
     what this lab's nodes sometimes went through in full test runs) under 20 req/s: no
     request ever gets an error answer; those caught by the freeze (in flight when it began,
-    or sent before the backlog it left has drained, 2 s after the thaw) may go unanswered
-    within a client's 5 s, every later one is answered in time; the VIP stays where it was
+    or sent before the backlog it left has drained) may go unanswered within a client's
+    5 s, every later one is answered in time; the VIP stays where it was
     and Galera stays one cluster. The VIP is first put on the node of lowest priority:
     after the freeze every node finds the holder's adverts overdue and claims the VIP, and
     the highest priority used to win."""
@@ -228,7 +227,12 @@ def test_every_node_frozen_at_once_is_ridden_out(nodes, vip, image_url, os_sessi
     assert len(window["frozen"]) == len(nodes), f"the nodes could not be frozen together: {window['errors']}"
     start, end = window["start"] - stream.t0, window["end"] - stream.t0
     assert len(stream.results) >= 590, stream.summary()
-    caught = [r for r in stream.failed if r.status is None and start - stream.timeout <= r.start <= end + THAW_GRACE]
+    # The backlog has drained when the last request sent during the freeze has its answer or
+    # its client gave up. A fixed 2 s after the thaw was too short on a slower day: 120 held
+    # downloads took 2-3 s each, and requests sent 2.4-3.4 s after the thaw got no answer in
+    # 5 s while every later one did (3 runs of 6).
+    drained = max(r.start + r.duration for r in stream.results if start <= r.start <= end)
+    caught = [r for r in stream.failed if r.status is None and start - stream.timeout <= r.start <= drained]
     failed = [r for r in stream.failed if r not in caught]
     assert not failed, (f"{[vars(r) for r in failed[:5]]}\n{stream.summary()}\n" + incident_report(nodes, since))
     # Requests sent during the freeze were held, not refused: those of its last seconds came
