@@ -34,6 +34,8 @@ def test_stopping_the_mount_stops_glance_on_that_node_only(nodes, os_env):
         wait_for(lambda: healthcheck(broken, timeout=1) != 200, "node 2 to leave service", timeout=10,
                  interval=0.5)
         assert not broken.service("glance-api").is_running
+        # The store probe, which writes on the volume, stops first: it cannot hold the umount.
+        assert not broken.service("glance-ha-store-check").is_running
         _bare_dir_untouched(broken)
         _others_serve(nodes, os_env, broken)
     finally:
@@ -41,6 +43,7 @@ def test_stopping_the_mount_stops_glance_on_that_node_only(nodes, os_env):
     # The mount pulls glance-api back up (Wants= drop-in): no operator step needed.
     wait_for(lambda: healthcheck(broken) == 200, "node 2 to serve again", timeout=120)
     assert broken.mount_point(MOUNT).filesystem == "fuse.glusterfs"
+    assert broken.service("glance-ha-store-check").is_running
 
 
 def test_a_dead_fuse_client_fails_the_healthcheck(nodes, os_env):
