@@ -48,9 +48,10 @@ def _inventory(tmp_path, names: list[str], controllers: bool = True):
     hosts = {n: {"ansible_host": BARE} for n in names}
     children = ({"controllers": {"hosts": hosts}, "glusterfs_servers": {"children": {"controllers": None}}}
                 if controllers else {"controllers": {"hosts": {}}, "glusterfs_servers": {"hosts": hosts}})
-    # The lab group_vars name the Keystone and storage hosts: the bare container stands in.
-    children["identity_lab"] = {"hosts": {"keystone-stand-in": {"ansible_host": BARE}}}
-    children["storage_lab"] = {"hosts": {"storage-stand-in": {"ansible_host": BARE}}}
+    # The lab group_vars name the Keystone and storage hosts by their lab_ipv4 (site.yml does
+    # not run on them): documentation addresses, no run here reaches them.
+    children["identity_lab"] = {"hosts": {"keystone-stand-in": {"ansible_host": BARE, "lab_ipv4": "192.0.2.30"}}}
+    children["storage_lab"] = {"hosts": {"storage-stand-in": {"ansible_host": BARE, "lab_ipv4": "192.0.2.40"}}}
     inv = {"all": {"children": {"lab_containers": {
         "vars": {"ansible_connection": "docker", "ansible_python_interpreter": "/usr/bin/python3"},
         "children": children}}}}
