@@ -136,10 +136,15 @@ def playbook(*args: str, inventory: Path, env: dict | None = None, timeout: floa
 def read_only_runs(cache_root: Path, runs: dict[str, list[str]], workers: int = 3,
                    ) -> dict[str, subprocess.CompletedProcess]:
     """Playbook runs that change nothing (refused in preflight, or --check), `workers` at a
-    time: each is a playbook and its arguments. The first run gathers the facts into its
-    own cache; the others start from a copy of it (the same cluster, the same facts, no file
-    shared between runs). Every run's output is kept for its own test to assert on."""
+    time: each is a playbook and its arguments. The first run starts from a copy of the
+    scenario's fact cache (the lab hosts' facts name their addresses, and site.yml does not
+    run on them) and gathers what it lacks; the others start from a copy of its cache (the
+    same cluster, the same facts, no file shared between runs). Every run's output is kept
+    for its own test to assert on."""
     gathered = cache_root / "facts-0"
+    scenario_cache = Path(os.environ.get("ANSIBLE_CACHE_PLUGIN_CONNECTION", "/nonexistent"))
+    if scenario_cache.is_dir():
+        shutil.copytree(scenario_cache, gathered)
 
     def run(index: int, name: str) -> subprocess.CompletedProcess:
         cache = cache_root / f"facts-{index}"
