@@ -81,6 +81,10 @@ class Stream:
             event.result()
         return self
 
+    def stop(self) -> None:
+        """End run() early, from another thread (the requests already sent still end)."""
+        self._stop.set()
+
     @property
     def failed(self) -> list[Result]:
         return [r for r in self.results if not r.ok]

@@ -98,7 +98,7 @@ def under_load(api: Api, images: dict, *extra: str, rate: float = 10):
         run = reconfigure(*extra)
     finally:
         time.sleep(3)
-        stream._stop.set()
+        stream.stop()
         uploads.stop.set()
         loader.join(timeout=300)
         uploads.join(timeout=300)

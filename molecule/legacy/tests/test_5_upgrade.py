@@ -101,7 +101,7 @@ def test_upgrade_keeps_every_image(nodes, api, image_url):
         # and this load: 21.7 min at 10 req/s on a machine giving ~1.1 cores (223 s on a quiet one).
         run = playbook("site.yml", "-e", f"glance_venv_version={NEW}", inventory=INVENTORY, timeout=1800)
     finally:
-        stream._stop.set()
+        stream.stop()
         watch.stop.set()
         loader.join(timeout=300)
         watch.join(timeout=30)
