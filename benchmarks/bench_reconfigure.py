@@ -69,7 +69,7 @@ def main() -> int:
         time.sleep(2)
         run, wall = run_playbook(args.inventory, target)
         time.sleep(2)
-        stream._stop.set()
+        stream.stop()
         loader.join()
         if run.returncode != 0:
             print(run.stdout[-3000:], run.stderr[-2000:], file=sys.stderr)
