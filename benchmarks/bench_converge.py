@@ -28,7 +28,7 @@ from pathlib import Path
 
 import yaml
 
-from labctl import BIN, PROJECT, sh
+from labctl import BIN, PROJECT, dexec, sh
 
 CONTROLLERS = [f"glance-ha-bench-{i}" for i in (1, 2, 3)]
 KEYSTONE = "glance-ha-bench-keystone"
@@ -72,6 +72,30 @@ def playbook(inv: Path, *args: str, env: dict | None = None) -> float:
     return time.monotonic() - t0
 
 
+def apt_transactions(node: str) -> list[tuple[float, str]]:
+    """(seconds, what) of each apt transaction the node's /var/log/apt/history.log records."""
+    out, start = [], None
+    for line in dexec(node, "cat /var/log/apt/history.log", check=False).splitlines():
+        key, _, value = line.partition(": ")
+        if key in ("Start-Date", "End-Date"):
+            stamp = time.mktime(time.strptime(value.strip(), "%Y-%m-%d  %H:%M:%S"))
+            if key == "Start-Date":
+                start, what = stamp, ""
+            elif start is not None:
+                out.append((stamp - start, what))
+        elif key == "Commandline":
+            words = [w for w in value.split() if not w.startswith("-") and "::" not in w]
+            what = f"{len(words) - 2} packages: " + " ".join(words[2:])[:60]  # apt-get install ...
+    return out
+
+
+def print_apt(title: str) -> None:
+    """Where the install time went on the first controller: each apt transaction's seconds."""
+    print(f"-- {title}: apt transactions on {CONTROLLERS[0]}", file=sys.stderr)
+    for seconds, what in apt_transactions(CONTROLLERS[0]):
+        print(f"   {seconds:6.0f} s  {what}", file=sys.stderr)
+
+
 def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         inv = inventory(Path(tmp))
@@ -92,11 +116,13 @@ def main() -> int:
         with ThreadPoolExecutor(3) as pool:
             list(pool.map(apt, CONTROLLERS))
         apt_s = time.monotonic() - t0
+        print_apt("apt-get baseline")
         make("absent")
         make("present")
         print("-- lab services, then site.yml on fresh nodes", file=sys.stderr, flush=True)
         lab = playbook(inv, "playbooks/lab-services.yml")
         first = playbook(inv, "site.yml")
+        print_apt("first converge")
         second = playbook(inv, "site.yml")
         linear = playbook(inv, "site.yml", env={"ANSIBLE_STRATEGY": "linear"}) if "--compare-linear" in sys.argv else None
         make("absent")
