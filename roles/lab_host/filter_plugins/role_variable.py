@@ -11,11 +11,14 @@ from ansible.errors import AnsibleFilterError
 
 def lab_host_role_variable(reference: str, roles_dir: str) -> list[str]:
     """`"role.variable"` -> that variable's value in roles_dir/role/defaults/main.yml, or
-    else in roles_dir/role/vars/main.yml. It must be a plain list of strings (no template):
-    the image is built before any host's variables exist."""
+    else in roles_dir/role/vars/main.yml; `"role/file.variable"` -> in roles_dir/role/vars/file.yml
+    (a vars file the role loads itself, e.g. per install method). It must be a plain list of
+    strings (no template): the image is built before any host's variables exist."""
     role, _, name = reference.partition(".")
-    for part in ("defaults", "vars"):
-        path = Path(roles_dir, role, part, "main.yml")
+    role, _, vars_file = role.partition("/")
+    places = [("vars", vars_file)] if vars_file else [("defaults", "main"), ("vars", "main")]
+    for part, stem in places:
+        path = Path(roles_dir, role, part, f"{stem}.yml")
         if path.exists():
             data = yaml.safe_load(path.read_text()) or {}
             if name in data:
