@@ -51,9 +51,9 @@ host: venv
 lint: venv
 	$(call timed,lint,yamllint --strict . && ansible-lint --profile production)
 
-# Unit tests of the Python plugins and helpers the roles ship (no containers).
+# Unit tests of the Python plugins and helpers the roles ship, and of the test library (no containers).
 unit: venv
-	$(call timed,unit,pytest -q -p no:cacheprovider roles/*/tests)
+	$(call timed,unit,pytest -q -p no:cacheprovider roles/*/tests testlib/tests)
 
 molecule: $(addprefix molecule-,$(SCENARIOS))
 # Containers a killed run left behind (label org.glance-ha.lab=molecule) would keep

@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 
 from labctl import LAB_VARS, Lab, dexec
-from loadgen import Stream
+from testlib.loadgen import Stream
 
 # CPU seconds of every process running on a host (utime + stime, in clock ticks of 1/100 s).
 CPU = "cat /proc/[0-9]*/stat 2>/dev/null | awk '{s += $14 + $15} END {print s / 100}'"

@@ -18,6 +18,7 @@ with Ansible's stock linear strategy.
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 import sys
@@ -97,6 +98,10 @@ def print_apt(title: str) -> None:
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--compare-linear", action="store_true",
+                        help="run the no-change converge again with Ansible's stock linear strategy")
+    args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         inv = inventory(Path(tmp))
         net = ["-e", "lab_nodes_network=glance-ha-bench", "-e", "lab_nodes_subnet=10.213.30.0/24",
@@ -124,7 +129,7 @@ def main() -> int:
         first = playbook(inv, "site.yml")
         print_apt("first converge")
         second = playbook(inv, "site.yml")
-        linear = playbook(inv, "site.yml", env={"ANSIBLE_STRATEGY": "linear"}) if "--compare-linear" in sys.argv else None
+        linear = playbook(inv, "site.yml", env={"ANSIBLE_STRATEGY": "linear"}) if args.compare_linear else None
         make("absent")
 
     print("\nsite.yml on 3 bare controllers vs apt-get install of the controllers' packages")

@@ -27,7 +27,7 @@ from pathlib import Path
 import yaml
 
 from labctl import BIN, PROJECT, Lab
-from loadgen import Stream
+from testlib.loadgen import Stream
 
 SHARES = Path("/sys/fs/cgroup/cpu/docker/cpu.shares")
 

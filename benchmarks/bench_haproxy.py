@@ -19,28 +19,28 @@ import sys
 import time
 
 from labctl import Lab, dexec, sh
-from loadgen import Stream
+from testlib.loadgen import Stream
+
+def published(balance: str, every_ms: int, rise: int, fall: int) -> dict:
+    """Another project's published glance backend: its balancing and check timing, the
+    check timeout equal to the interval, retries on connection failures only (no L7
+    retries), no redispatch, no last-resort server."""
+    return {
+        "haproxy_balance": balance, "haproxy_check_inter": every_ms, "haproxy_check_fastinter": every_ms,
+        "haproxy_check_downinter": every_ms, "haproxy_check_rise": rise, "haproxy_check_fall": fall,
+        "haproxy_check_timeout": every_ms, "haproxy_retry_on": "conn-failure", "haproxy_timeout_connect": 5000,
+        "haproxy_api_timeout_server": "60s", "haproxy_data_timeout_server": "60s",
+        "haproxy_defaults_overrides": {"option redispatch": 0}, "haproxy_last_resort": False,
+    }
+
 
 PROFILES = {
     # This project's defaults (roles/haproxy/defaults/main.yml): nothing overridden.
     "glance-ha": {},
-    # OpenStack-Ansible's published glance backend: source balancing, 12 s checks, no
-    # L7 retries, a generous check timeout.
-    "openstack-ansible": {
-        "haproxy_balance": "source", "haproxy_check_inter": 12000, "haproxy_check_fastinter": 12000,
-        "haproxy_check_downinter": 12000, "haproxy_check_rise": 3, "haproxy_check_fall": 3,
-        "haproxy_check_timeout": 12000, "haproxy_retry_on": "conn-failure", "haproxy_timeout_connect": 5000,
-        "haproxy_api_timeout_server": "60s", "haproxy_data_timeout_server": "60s",
-        "haproxy_defaults_overrides": {"option redispatch": 0}, "haproxy_last_resort": False,
-    },
+    # OpenStack-Ansible's: source balancing, 12 s checks, rise 3 fall 3.
+    "openstack-ansible": published("source", 12000, 3, 3),
     # kolla-ansible's: 2 s checks, rise 2 fall 5.
-    "kolla-ansible": {
-        "haproxy_balance": "roundrobin", "haproxy_check_inter": 2000, "haproxy_check_fastinter": 2000,
-        "haproxy_check_downinter": 2000, "haproxy_check_rise": 2, "haproxy_check_fall": 5,
-        "haproxy_check_timeout": 2000, "haproxy_retry_on": "conn-failure", "haproxy_timeout_connect": 5000,
-        "haproxy_api_timeout_server": "60s", "haproxy_data_timeout_server": "60s",
-        "haproxy_defaults_overrides": {"option redispatch": 0}, "haproxy_last_resort": False,
-    },
+    "kolla-ansible": published("roundrobin", 2000, 2, 5),
 }
 
 

@@ -21,7 +21,7 @@ import threading
 import time
 
 from labctl import BIN, PROJECT, Lab
-from loadgen import Stream, gap
+from testlib.loadgen import Stream, gap
 
 def run_playbook(inventory: str, target: str) -> tuple[subprocess.CompletedProcess, float]:
     env = dict(os.environ, ANSIBLE_CONFIG=str(PROJECT / "ansible.cfg"), PATH=f"{BIN}:{os.environ['PATH']}",

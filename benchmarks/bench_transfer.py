@@ -20,6 +20,7 @@ import time
 import requests
 
 from labctl import Lab, dexec, sh
+from testlib import haproxy
 
 MOUNT = "/var/lib/glance/images"
 
@@ -31,8 +32,8 @@ def drop_caches() -> None:
 
 
 def data_sessions(lab: Lab, node: str) -> dict[str, int]:
-    return {r["svname"]: int(r["stot"]) for r in lab.show_stat(node)
-            if r["pxname"] == "glance_api_data" and r["svname"] not in ("FRONTEND", "BACKEND")}
+    return {r["svname"]: int(r["stot"]) for r in haproxy.checked_servers(lab.show_stat(node))
+            if r["pxname"] == "glance_api_data"}
 
 
 def served_by(lab: Lab, before: dict[str, int], holder: str) -> str:

@@ -19,7 +19,7 @@ import sys
 import time
 
 from labctl import Lab, dexec, sh
-from loadgen import Stream, gap
+from testlib.loadgen import Stream, gap
 
 BURN = "for i in $(seq $(( $(nproc) * 2 ))); do timeout {s} sh -c 'while :; do :; done' & done; wait"
 

@@ -1,5 +1,7 @@
 """What the benchmarks need of a running lab (make lab, or a molecule scenario kept up):
-its nodes, the VIP, a Keystone session, docker exec, and re-rendering a role's config.
+its nodes, the VIP, a Keystone session, docker exec, and re-rendering a role's config,
+on top of the project's test library (testlib/: HAProxy stats, the glance client, the load
+generator), which this module puts on the path for the benchmark scripts.
 
 Nothing here is a test: the benchmark scripts print figures, the molecule tests assert.
 """
@@ -17,6 +19,11 @@ from urllib.parse import urlsplit
 import yaml
 
 PROJECT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(PROJECT))
+
+from testlib import haproxy, vip  # noqa: E402
+from testlib.openstack import Api, admin_session, image_endpoint  # noqa: E402
+
 # ansible-* of the venv the script runs from.
 BIN = Path(sys.executable).parent
 LAB_VARS = yaml.safe_load((PROJECT / "inventory" / "lab" / "group_vars" / "all.yml").read_text())
@@ -38,15 +45,9 @@ class Lab:
         self.controllers = sorted(graph["controllers"]["hosts"])
         self.keystone = graph["identity_lab"]["hosts"][0]
         self.addresses = {n: dexec(n, "hostname -I").split()[0] for n in self.controllers + [self.keystone]}
-        from keystoneauth1 import session
-        from keystoneauth1.identity import v3
-
-        auth = v3.Password(auth_url=f"http://{self.addresses[self.keystone]}:5000/v3", username="admin",
-                           password=LAB_VARS["keystone_lab_admin_password"], project_name="admin",
-                           user_domain_name="Default", project_domain_name="Default")
-        self.session = session.Session(auth=auth)
-        self.image_url = self.session.get_endpoint(service_type="image", interface="public",
-                                                   region_name="RegionOne").rstrip("/")
+        self.session = admin_session(f"http://{self.addresses[self.keystone]}:5000/v3",
+                                     LAB_VARS["keystone_lab_admin_password"])
+        self.image_url = image_endpoint(self.session)
         self.vip = urlsplit(self.image_url).hostname
 
     def token(self) -> str:
@@ -54,22 +55,17 @@ class Lab:
 
     def holder(self) -> str | None:
         for n in self.controllers:
-            if f" {self.vip}/" in dexec(n, "ip -4 -o addr show", check=False):
+            if vip.holds(dexec(n, vip.ADDRESSES, check=False), self.vip):
                 return n
         return None
 
     def show_stat(self, node: str, check: bool = True) -> list[dict[str, str]]:
         """HAProxy's `show stat` on a node: one dict of CSV fields per proxy/server row."""
-        lines = dexec(node, "echo 'show stat' | socat stdio /run/haproxy/admin.sock", check=check).splitlines()
-        if not lines:
-            return []
-        header = lines[0].lstrip("# ").split(",")
-        return [dict(zip(header, line.split(","))) for line in lines[1:] if line]
+        return haproxy.rows(dexec(node, haproxy.SHOW_STAT, check=check))
 
     def servers(self, node: str) -> dict[tuple[str, str], str]:
         """Status of each checked server (the unchecked last-resort backups left out)."""
-        return {(r["pxname"], r["svname"]): r["status"] for r in self.show_stat(node, check=False)
-                if r.get("svname") not in ("FRONTEND", "BACKEND", None) and r.get("bck") != "1"}
+        return {key: row["status"] for key, row in haproxy.server_status(dexec(node, haproxy.SHOW_STAT, check=False)).items()}
 
     def wait_whole(self, timeout: float = 300) -> None:
         """Until every running node's HAProxy sees every glance-api UP and one node holds the VIP."""
@@ -107,15 +103,5 @@ class Lab:
 
     def small_image(self, name: str = "bench-small", size: int = 65536) -> str:
         """Create (or reuse) a small active image; its id."""
-        import requests
-
-        headers = {"X-Auth-Token": self.token()}
-        found = requests.get(f"{self.image_url}/v2/images?name={name}", headers=headers, timeout=30).json()
-        for image in found["images"]:
-            if image["status"] == "active":
-                return image["id"]
-        image = requests.post(f"{self.image_url}/v2/images", headers=headers, timeout=30,
-                              json={"name": name, "disk_format": "raw", "container_format": "bare"}).json()
-        requests.put(f"{self.image_url}/v2/images/{image['id']}/file", data=os.urandom(size), timeout=120,
-                     headers=dict(headers, **{"Content-Type": "application/octet-stream"})).raise_for_status()
-        return image["id"]
+        api = Api(self.image_url, self.token())
+        return api.find_active(name) or api.upload(name, os.urandom(size))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 import xml.etree.ElementTree as ET
 
-from conftest import BRICK, GLANCE_UID, INVENTORY, MOUNT, VOLUME, ipv4, wait_for
+from testlib.cluster import BRICK, GLANCE_UID, INVENTORY, MOUNT, VOLUME, ipv4, wait_for
 
 
 # Per-node tests run on the controllers only (not on the lab Keystone).

@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from conftest import INVENTORY, BRICK, GLANCE_UID, MOUNT, glance, healthcheck, ipv4, show_table
+from testlib.cluster import INVENTORY, BRICK, GLANCE_UID, MOUNT, glance, healthcheck, ipv4, show_table
 
 
 # Per-node tests run on the controllers only (not on the lab Keystone).

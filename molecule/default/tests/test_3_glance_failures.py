@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 
-from conftest import MOUNT, glance, healthcheck, lab_vars, show_table, wait_for
+from testlib.cluster import MOUNT, glance, healthcheck, lab_vars, show_table, wait_for
 
 MOUNT_UNIT = "var-lib-glance-images.mount"
 

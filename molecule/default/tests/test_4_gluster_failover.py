@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 import xml.etree.ElementTree as ET
 
-from conftest import BRICK, MOUNT, VOLUME, docker, node_names, wait_for
+from testlib.cluster import BRICK, MOUNT, VOLUME, docker, node_names, wait_for
 
 
 def _pending_heal_entries(node) -> int:

@@ -10,7 +10,7 @@ import pytest
 import testinfra
 import yaml
 
-from conftest import PROJECT, docker, flat, lab_vars, node_names, playbook, read_only_runs, recap, wait_for
+from testlib.cluster import PROJECT, docker, flat, lab_vars, node_names, playbook, read_only_runs, recap, wait_for
 
 BARE = "glance-ha-mol-bare"
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import subprocess
-import sys
 import time
 import urllib.request
 import uuid
@@ -17,11 +16,10 @@ import uuid
 import pytest
 import yaml
 
-from conftest import (BENCHMARKS, PROJECT, docker, glance, glance_vip, haproxy_servers, incident_report, ipv4,
+from testlib.cluster import (PROJECT, docker, glance, glance_vip, haproxy_servers, incident_report, ipv4,
                       paused, show_table, vip_holders, wait_for)
 
-sys.path.insert(0, str(BENCHMARKS))
-from loadgen import Stream  # noqa: E402
+from testlib.loadgen import Stream
 
 HAPROXY = yaml.safe_load((PROJECT / "roles" / "haproxy" / "defaults" / "main.yml").read_text())
 

@@ -13,7 +13,7 @@ import uuid
 import pytest
 import yaml
 
-from conftest import INVENTORY, PROJECT, ipv4, lab_vars
+from testlib.cluster import INVENTORY, PROJECT, ipv4, lab_vars
 
 testinfra_hosts = [f"ansible://storage_lab?ansible_inventory={INVENTORY}"]
 

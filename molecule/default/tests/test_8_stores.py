@@ -13,7 +13,7 @@ import pytest
 import requests
 import yaml
 
-from conftest import PROJECT, glance_vip, lab_vars, show_table, swift_session
+from testlib.cluster import PROJECT, glance_vip, lab_vars, show_table, swift_session
 
 SWIFT_CONF = "/etc/glance/glance-swift.conf"
 GLANCE = yaml.safe_load((PROJECT / "roles" / "glance" / "defaults" / "main.yml").read_text())

@@ -16,9 +16,9 @@ import uuid
 import pytest
 import requests
 
-from conftest import (MOUNT, flat, incident_report, ipv4, lab_vars, read_only_runs, recap, storage_host,
+from testlib.cluster import (MOUNT, flat, incident_report, ipv4, lab_vars, read_only_runs, recap, storage_host,
                       swift_session)
-from day2 import PLAYBOOK, Api, default_store_line, reconfigure, under_load
+from testlib.day2 import PLAYBOOK, Api, default_store_line, reconfigure, under_load
 WATCHED = ["/etc/glance/glance-api.conf", "/etc/glance/glance-swift.conf", "/etc/glance/policy.yaml",
            "/etc/haproxy/haproxy.cfg"]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from glance_ha_cluster import haproxy_servers, ipv4, node_names, registry_requests, wait_for
+from testlib.cluster import haproxy_servers, ipv4, node_names, registry_requests, wait_for
 
 VERSION = "19.0.4"  # inventory/lab/group_vars/legacy_track.yml; test_5 upgrades it
 

@@ -10,7 +10,7 @@ import os
 import pytest
 import requests
 
-from glance_ha_cluster import BRICK, MOUNT, ipv4
+from testlib.cluster import BRICK, MOUNT, ipv4
 
 SIZE = 16 << 20
 

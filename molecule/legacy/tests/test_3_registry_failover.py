@@ -6,17 +6,15 @@ restarted it."""
 from __future__ import annotations
 
 import os
-import sys
 import threading
 import time
 
 import pytest
 import requests
 
-from glance_ha_cluster import BENCHMARKS, haproxy_servers, registry_requests, wait_for
+from testlib.cluster import haproxy_servers, registry_requests, wait_for
 
-sys.path.insert(0, str(BENCHMARKS))
-from loadgen import Stream  # noqa: E402
+from testlib.loadgen import Stream
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ service restarts (new main PID, new start time)."""
 
 from __future__ import annotations
 
-from glance_ha_cluster import INVENTORY, playbook, recap
+from testlib.cluster import INVENTORY, playbook, recap
 
 VERSION = "19.0.4"  # inventory/lab/group_vars/legacy_track.yml; test_5 upgrades it
 VENV = f"/opt/glance-{VERSION}"

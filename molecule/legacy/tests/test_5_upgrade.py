@@ -8,17 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import os
-import sys
 import threading
 import time
 
 import pytest
 import requests
 
-from glance_ha_cluster import BENCHMARKS, INVENTORY, incident_report, ipv4, playbook
+from testlib.cluster import INVENTORY, incident_report, ipv4, playbook
 
-sys.path.insert(0, str(BENCHMARKS))
-from loadgen import Stream  # noqa: E402
+from testlib.loadgen import Stream
 
 OLD, NEW = "19.0.4", "20.2.0"
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 import hashlib
 import os
 
-from glance_ha_cluster import flat, incident_report, recap
+from testlib.cluster import flat, incident_report, recap
 
-from day2 import default_store_line, reconfigure, under_load
+from testlib.day2 import default_store_line, reconfigure, under_load
 
 
 RUNNING = ("-e", "glance_venv_version=20.2.0")

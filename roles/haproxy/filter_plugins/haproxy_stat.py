@@ -1,4 +1,5 @@
-"""Filters reading HAProxy's `show stat` CSV (from the admin socket) for one server."""
+"""Filters reading HAProxy's `show stat` CSV (from the admin socket): the one parser of it in
+the project (playbooks/status.yml and the tests' library use it too)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,19 @@ import io
 BACKENDS = ("glance_api", "glance_api_data")
 
 
+def haproxy_stat_rows(show_stat: str) -> list[dict[str, str]]:
+    """Every row of `show stat`: a dict of its CSV fields (pxname, svname, status, scur, ...)."""
+    return [row for row in csv.DictReader(io.StringIO(show_stat.lstrip("# "))) if row.get("svname")]
+
+
+def haproxy_checked_servers(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The servers' rows, without the proxies' FRONTEND/BACKEND rows and the unchecked
+    last-resort backups (whose status is always "no check")."""
+    return [row for row in rows if row["svname"] not in ("FRONTEND", "BACKEND") and row.get("bck") != "1"]
+
+
 def _rows(show_stat: str, server: str) -> list[dict[str, str]]:
-    text = show_stat.lstrip("# ")
-    reader = csv.DictReader(io.StringIO(text))
-    return [row for row in reader
+    return [row for row in haproxy_stat_rows(show_stat)
             if row.get("pxname") in BACKENDS and row.get("svname") == server]
 
 
@@ -37,6 +47,8 @@ def haproxy_server_status(show_stat: str, server: str) -> str:
 class FilterModule:
     def filters(self):
         return {
+            "haproxy_stat_rows": haproxy_stat_rows,
+            "haproxy_checked_servers": haproxy_checked_servers,
             "haproxy_server_load": haproxy_server_load,
             "haproxy_server_status": haproxy_server_status,
         }

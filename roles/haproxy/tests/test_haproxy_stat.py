@@ -38,3 +38,16 @@ def test_an_unknown_server_is_an_error_not_idle():
         haproxy_stat.haproxy_server_load(STAT, "ctl-9")
     with pytest.raises(ValueError):
         haproxy_stat.haproxy_server_status(STAT, "ctl-9")
+
+
+def test_rows_are_every_proxy_and_server_by_field_name():
+    rows = haproxy_stat.haproxy_stat_rows(STAT)
+    assert len(rows) == 7
+    assert rows[1]["pxname"] == "glance_api" and rows[1]["svname"] == "ctl-1" and rows[1]["status"] == "DRAIN"
+
+
+def test_checked_servers_leave_out_frontends_and_last_resort_backups():
+    names = [(r["pxname"], r["svname"]) for r in haproxy_stat.haproxy_checked_servers(haproxy_stat.haproxy_stat_rows(STAT))]
+    assert ("glance_api", "FRONTEND") not in names
+    assert ("glance_api", "ctl-1-last-resort") not in names
+    assert ("glance_registry", "ctl-1") in names and len(names) == 5

@@ -8,7 +8,7 @@ services missed their own timers (Galera's "last inactive check", failed keepali
 checks) places the pause outside the containers. Run by the test sessions (a process of
 its own, so the tests' threads cannot delay it); also usable alone:
 
-    python3 benchmarks/stallwatch.py --min 0.5 --out stalls.txt
+    python3 testlib/stallwatch.py --min 0.5 --out stalls.txt
 """
 
 from __future__ import annotations

@@ -1,60 +1,25 @@
-"""Day-2 helpers both scenarios' store-change tests share: the reconfigure-store playbook,
-a glance v2 client through the VIP, and a load of GETs and uploads to run it under."""
+"""Day-2 helpers both scenarios' store-change tests share: the reconfigure-store playbook
+and a load of GETs and uploads (through the VIP) to run it under."""
 
 from __future__ import annotations
 
 import hashlib
 import os
-import sys
 import threading
 import time
 import uuid
 
 import requests
 
-from conftest import BENCHMARKS, INVENTORY, playbook
-
-sys.path.insert(0, str(BENCHMARKS))
-from loadgen import Stream  # noqa: E402
+from testlib.cluster import INVENTORY, playbook
+from testlib.loadgen import Stream
+from testlib.openstack import Api
 
 PLAYBOOK = "playbooks/reconfigure-store.yml"
 
 
 def reconfigure(*extra: str):
     return playbook(PLAYBOOK, *extra, inventory=INVENTORY)
-
-
-class Api:
-    """glance v2 through the VIP with one token."""
-
-    def __init__(self, url: str, token: str):
-        self.url, self.headers = url, {"X-Auth-Token": token}
-
-    def upload(self, name: str, data: bytes, store: str | None = None) -> str:
-        created = requests.post(f"{self.url}/v2/images", headers=self.headers, timeout=30, json={
-            "name": name, "disk_format": "raw", "container_format": "bare"})
-        created.raise_for_status()
-        image_id = created.json()["id"]
-        headers = dict(self.headers, **{"Content-Type": "application/octet-stream"})
-        if store:
-            headers["X-Image-Meta-Store"] = store
-        put = requests.put(f"{self.url}/v2/images/{image_id}/file", headers=headers, data=data,
-                           timeout=300)
-        put.raise_for_status()
-        return image_id
-
-    def show(self, image_id: str) -> dict:
-        got = requests.get(f"{self.url}/v2/images/{image_id}", headers=self.headers, timeout=30)
-        got.raise_for_status()
-        return got.json()
-
-    def sha256(self, image_id: str) -> str:
-        got = requests.get(f"{self.url}/v2/images/{image_id}/file", headers=self.headers, timeout=300)
-        got.raise_for_status()
-        return hashlib.sha256(got.content).hexdigest()
-
-    def delete(self, image_id: str) -> None:
-        requests.delete(f"{self.url}/v2/images/{image_id}", headers=self.headers, timeout=60)
 
 
 def default_store_line(node) -> str:

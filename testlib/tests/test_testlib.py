@@ -1,0 +1,39 @@
+"""Unit tests of the test library's parsers (no lab needed)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from testlib import haproxy, vip  # noqa: E402
+from testlib.playbooks import recap  # noqa: E402
+
+RECAP = """
+PLAY RECAP *********************************************************************
+ctl-1                      : ok=80   changed=0    unreachable=0    failed=0    skipped=23   rescued=0    ignored=0
+ctl-2                      : ok=59   changed=2    unreachable=0    failed=1    skipped=22   rescued=0    ignored=0
+"""
+
+
+def test_recap_reads_every_host_and_counter():
+    hosts = recap("TASK [x]\nchanged: [ctl-2]\n" + RECAP)
+    assert set(hosts) == {"ctl-1", "ctl-2"}
+    assert hosts["ctl-1"]["changed"] == 0 and hosts["ctl-2"]["changed"] == 2 and hosts["ctl-2"]["failed"] == 1
+
+
+def test_recap_of_an_output_without_one_is_empty():
+    assert recap("ERROR! the playbook could not be found") == {}
+
+
+def test_vip_holder_is_told_by_the_exact_address():
+    out = "2: eth0    inet 10.0.0.11/24 brd 10.0.0.255 scope global eth0\n2: eth0    inet 10.0.0.100/32 scope global eth0"
+    assert vip.holds(out, "10.0.0.100")
+    assert not vip.holds(out, "10.0.0.10")
+
+
+def test_server_status_uses_the_roles_parser():
+    text = "# pxname,svname,status,bck\nglance_api,FRONTEND,OPEN,\nglance_api,ctl-1,UP,0\nglance_api,ctl-1-last-resort,no check,1\n"
+    assert haproxy.server_status(text) == {("glance_api", "ctl-1"): {"pxname": "glance_api", "svname": "ctl-1",
+                                                                      "status": "UP", "bck": "0"}}
