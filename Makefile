@@ -20,7 +20,7 @@ define timed
 	echo "== stage $(1): $$(( $$(date +%s) - t0 )) s (exit $$rc)"; exit $$rc
 endef
 
-.PHONY: test lab lab-destroy venv host lint unit molecule molecule-% clean
+.PHONY: test lab lab-destroy venv host lint unit molecule molecule-% upgrade-check clean
 
 test: venv host lint unit molecule
 
@@ -66,6 +66,11 @@ molecule-%: venv host
 	$(call timed,molecule-$*,docker ps -aq --filter label=org.glance-ha.lab=molecule \
 		| xargs -r docker rm -f >/dev/null && GLANCE_HA_REPORT=$(CURDIR)/.ci/report-$*.txt molecule test -s $* 2>&1 \
 		| python3 .ci/molecule_steps.py $* .ci/steps-$*.txt)
+
+# A lab converged by an older commit (BASE), then this checkout's site.yml: 0 changed.
+BASE ?= HEAD~1
+upgrade-check: venv host
+	$(call timed,upgrade-check,python3 .ci/upgrade_in_place.py $(BASE))
 
 clean:
 	rm -rf $(VENV) .cache
