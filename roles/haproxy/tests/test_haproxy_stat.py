@@ -23,21 +23,25 @@ glance_registry,ctl-1,0,0,7,7,,10,UP,0
 """
 
 
-def test_load_counts_sessions_and_queue_of_both_glance_backends():
-    assert haproxy_stat.haproxy_server_load(STAT, "ctl-1") == 2 + 1 + 1
-    assert haproxy_stat.haproxy_server_load(STAT, "ctl-2") == 0
+GLANCE = ["glance_api", "glance_api_data"]
 
 
-def test_status_is_the_api_backends():
-    assert haproxy_stat.haproxy_server_status(STAT, "ctl-1") == "DRAIN"
-    assert haproxy_stat.haproxy_server_status(STAT, "ctl-2") == "UP"
+def test_load_counts_sessions_and_queue_of_the_given_backends_only():
+    assert haproxy_stat.haproxy_server_load(STAT, "ctl-1", GLANCE) == 2 + 1 + 1
+    assert haproxy_stat.haproxy_server_load(STAT, "ctl-2", GLANCE) == 0
+    assert haproxy_stat.haproxy_server_load(STAT, "ctl-1", ["glance_registry"]) == 7
+
+
+def test_status_is_the_given_backends():
+    assert haproxy_stat.haproxy_server_status(STAT, "ctl-1", "glance_api") == "DRAIN"
+    assert haproxy_stat.haproxy_server_status(STAT, "ctl-2", "glance_api") == "UP"
 
 
 def test_an_unknown_server_is_an_error_not_idle():
     with pytest.raises(ValueError):
-        haproxy_stat.haproxy_server_load(STAT, "ctl-9")
+        haproxy_stat.haproxy_server_load(STAT, "ctl-9", GLANCE)
     with pytest.raises(ValueError):
-        haproxy_stat.haproxy_server_status(STAT, "ctl-9")
+        haproxy_stat.haproxy_server_status(STAT, "ctl-9", "glance_api")
 
 
 def test_rows_are_every_proxy_and_server_by_field_name():
