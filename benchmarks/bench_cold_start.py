@@ -6,7 +6,7 @@ restarted on every controller, in one run.
     .venv/bin/python benchmarks/bench_cold_start.py [-i inventory/lab/hosts.yml]
 
 A freshly started glance worker logs its service user in to Keystone and checks each new
-client token once: Keystone's password hashing (bcrypt, keystone_lab_password_hash_rounds
+client token once: Keystone's password hashing (bcrypt, lab_keystone_password_hash_rounds
 in the lab) is what these logins cost. Printed per phase: requests, failed (error, non-2xx
 or no answer within 5 s), median and slowest request, CPU seconds the Keystone host's
 processes used; then the time one password login takes.

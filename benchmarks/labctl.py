@@ -46,7 +46,7 @@ class Lab:
         self.keystone = graph["identity_lab"]["hosts"][0]
         self.addresses = {n: dexec(n, "hostname -I").split()[0] for n in self.controllers + [self.keystone]}
         self.session = admin_session(f"http://{self.addresses[self.keystone]}:5000/v3",
-                                     LAB_VARS["keystone_lab_admin_password"])
+                                     LAB_VARS["lab_keystone_admin_password"])
         self.image_url = image_endpoint(self.session)
         self.vip = urlsplit(self.image_url).hostname
 

@@ -185,7 +185,7 @@ def os_env(nodes):
         os.environ,
         OS_AUTH_URL=f"http://{ipv4(keystone)}:5000/v3",
         OS_USERNAME="admin",
-        OS_PASSWORD=secrets["keystone_lab_admin_password"],
+        OS_PASSWORD=secrets["lab_keystone_admin_password"],
         OS_PROJECT_NAME="admin",
         OS_USER_DOMAIN_NAME="Default",
         OS_PROJECT_DOMAIN_NAME="Default",
@@ -383,6 +383,6 @@ def swift_session() -> tuple[str, dict]:
     import requests
 
     login = requests.get(f"http://{ipv4(storage_host())}:8080/auth/v1.0", timeout=10, headers={
-        "X-Auth-User": "glance:glance", "X-Auth-Key": lab_vars()["swift_lab_password"]})
+        "X-Auth-User": "glance:glance", "X-Auth-Key": lab_vars()["lab_swift_password"]})
     login.raise_for_status()
     return login.headers["X-Storage-Url"], {"X-Auth-Token": login.headers["X-Auth-Token"]}

@@ -182,5 +182,5 @@ def test_check_mode_on_converged_cluster_changes_nothing(read_only):
     assert all(r["changed"] == 0 and r["failed"] == 0 for r in counts.values()), counts
     # --diff shows file contents: none of the secrets may appear.
     secrets = lab_vars()
-    for key in ("glance_database_password", "glance_service_password", "keystone_lab_admin_password"):
+    for key in ("glance_database_password", "glance_service_password", "lab_keystone_admin_password"):
         assert secrets[key] not in run.stdout + run.stderr, key

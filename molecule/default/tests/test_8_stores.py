@@ -36,7 +36,7 @@ def test_every_store_is_listed_and_file_is_the_default(image_url, os_session):
 
 
 def test_swift_credentials_live_in_a_private_reference_file(nodes):
-    key = lab_vars()["swift_lab_password"]
+    key = lab_vars()["lab_swift_password"]
     for node in nodes:
         ref = node.file(SWIFT_CONF)
         assert (ref.user, ref.group, ref.mode) == ("root", "glance", 0o640)
@@ -63,7 +63,7 @@ def test_upload_to_swift_through_the_vip(os_env, os_session, image_url, swift, t
                                        f"{GLANCE['glance_swift_container']}/{image_id}"
         image = requests.get(f"{image_url}/v2/images/{image_id}", timeout=10,
                              headers={"X-Auth-Token": os_session.get_token()}).text
-        assert lab_vars()["swift_lab_password"] not in image
+        assert lab_vars()["lab_swift_password"] not in image
         head = requests.head(obj, headers=auth, timeout=10)
         assert head.status_code == 200 and int(head.headers["Content-Length"]) == 8 << 20
         out = tmp_path / "back.raw"

@@ -142,18 +142,18 @@ def test_migration_can_drop_the_old_locations_after_verifying(api):
 
 
 def test_s3_keys_reach_no_user_but_admins(api, member, images):
-    secret = lab_vars()["s3_lab_secret_key"]
+    secret = lab_vars()["lab_s3_secret_key"]
     data = os.urandom(1 << 20)
     image_id = api.upload("in-s3", data)
     try:
         admin_view = api.show(image_id)
         assert admin_view["stores"] == "s3"
         # The seed's inspection (image-show, direct_url) still works for the operator.
-        assert admin_view["direct_url"].startswith(f"s3://{lab_vars()['s3_lab_access_key']}:")
+        assert admin_view["direct_url"].startswith(f"s3://{lab_vars()['lab_s3_access_key']}:")
         for some_id in [image_id, *images]:
             got = requests.get(f"{member.url}/v2/images/{some_id}", headers=member.headers, timeout=30)
             assert got.status_code == 200
-            assert secret not in got.text and lab_vars()["s3_lab_access_key"] not in got.text
+            assert secret not in got.text and lab_vars()["lab_s3_access_key"] not in got.text
         member_view = requests.get(f"{member.url}/v2/images/{image_id}", headers=member.headers,
                                    timeout=30).json()
         assert member_view["direct_url"].startswith("s3://***@")
