@@ -45,9 +45,9 @@ class Uploads(threading.Thread):
             self.stop.wait(self.every)
 
 
-def under_load(api: Api, images: dict, *extra: str, rate: float = 10):
-    """Run the playbook while a client streams `rate` GETs a second (downloads included) and
-    uploads.
+def under_load(api: Api, images: dict, *extra: str, rate: float = 10, runner=None):
+    """Run reconfigure-store (or `runner(*extra)`) while a client streams `rate` GETs a second
+    (downloads included) and uploads.
     The stream downloads an image of its own, 1 MiB: on the lab, where the controllers share
     2 cores with this client, a 16 MiB download took up to 5 s with nothing else running
     (docs/benchmarks.md, "Load tests on a machine giving ~1.1 cores")."""
@@ -60,7 +60,7 @@ def under_load(api: Api, images: dict, *extra: str, rate: float = 10):
     uploads.start()
     time.sleep(3)
     try:
-        run = reconfigure(*extra)
+        run = (runner or reconfigure)(*extra)
     finally:
         time.sleep(3)
         stream.stop()

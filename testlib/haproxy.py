@@ -4,6 +4,9 @@ project (the role's drain, its read_stat, playbooks/status.yml, the tests, the b
 from __future__ import annotations
 
 import importlib.util
+import subprocess
+import threading
+import time
 
 from testlib import PROJECT
 
@@ -26,3 +29,51 @@ def by_name(text: str) -> dict[tuple[str, str], dict[str, str]]:
 def server_status(text: str) -> dict[tuple[str, str], dict[str, str]]:
     """The checked servers' rows by (proxy, server)."""
     return {(row["pxname"], row["svname"]): row for row in checked_servers(rows(text))}
+
+
+class StateWatch(threading.Thread):
+    """Reads `show stat` of every load balancer (container names) in turn until stopped and
+    keeps each snapshot of one backend: (time.monotonic(), load balancer, {server: status}).
+    time.monotonic() is the kernel's CLOCK_MONOTONIC, the clock of systemd's
+    *TimestampMonotonic properties in the containers too: a restart can be placed among
+    the snapshots."""
+
+    def __init__(self, lbs: list[str], backend: str, every: float = 0.2):
+        super().__init__(daemon=True)
+        self.lbs, self.backend, self.every = lbs, backend, every
+        self.snapshots: list[tuple[float, str, dict[str, str]]] = []
+        self.stop = threading.Event()
+
+    def run(self):
+        while not self.stop.is_set():
+            for lb in self.lbs:
+                out = subprocess.run(["docker", "exec", lb, "sh", "-c", SHOW_STAT],
+                                     capture_output=True, text=True, check=False).stdout
+                servers = {sv: row["status"] for (px, sv), row in server_status(out).items() if px == self.backend}
+                if servers:
+                    self.snapshots.append((time.monotonic(), lb, servers))
+            self.stop.wait(self.every)
+
+    def most_out_at_once(self) -> int:
+        """The most servers one load balancer had out of UP in one snapshot."""
+        return max((sum(s != "UP" for s in servers.values()) for _, _, servers in self.snapshots), default=0)
+
+    def out_windows(self, server: str) -> list[tuple[float, float]]:
+        """The spans in which some load balancer had `server` out of UP: (first, last snapshot
+        showing it out)."""
+        windows: list[tuple[float, float]] = []
+        latest: dict[str, str] = {}
+        out_since = last_out = None
+        for when, lb, servers in self.snapshots:
+            latest[lb] = servers.get(server, "UP")
+            if latest[lb] != "UP":
+                out_since = when if out_since is None else out_since
+                last_out = when
+            elif any(status != "UP" for status in latest.values()):
+                continue
+            elif out_since is not None:
+                windows.append((out_since, last_out))
+                out_since = last_out = None
+        if out_since is not None:
+            windows.append((out_since, last_out))
+        return windows

@@ -37,3 +37,30 @@ def test_server_status_uses_the_roles_parser():
     text = "# pxname,svname,status,bck\nglance_api,FRONTEND,OPEN,\nglance_api,ctl-1,UP,0\nglance_api,ctl-1-last-resort,no check,1\n"
     assert haproxy.server_status(text) == {("glance_api", "ctl-1"): {"pxname": "glance_api", "svname": "ctl-1",
                                                                       "status": "UP", "bck": "0"}}
+
+
+def _watch(*snapshots):
+    watch = haproxy.StateWatch(["lb-1", "lb-2"], "glance_api")
+    watch.snapshots = list(snapshots)
+    return watch
+
+
+def test_out_windows_span_until_every_load_balancer_sees_the_server_up():
+    watch = _watch(
+        (1.0, "lb-1", {"a": "UP", "b": "UP"}),
+        (1.1, "lb-2", {"a": "UP", "b": "UP"}),
+        (2.0, "lb-1", {"a": "DRAIN", "b": "UP"}),
+        (2.1, "lb-2", {"a": "DRAIN", "b": "UP"}),
+        (3.0, "lb-1", {"a": "UP", "b": "UP"}),
+        (3.1, "lb-2", {"a": "DOWN", "b": "UP"}),
+        (4.0, "lb-1", {"a": "UP", "b": "UP"}),
+        (4.1, "lb-2", {"a": "UP", "b": "DRAIN"}),
+    )
+    assert watch.out_windows("a") == [(2.0, 3.1)]
+    assert watch.out_windows("b") == [(4.1, 4.1)]
+    assert watch.most_out_at_once() == 1
+
+
+def test_two_servers_out_in_one_snapshot_are_counted():
+    watch = _watch((1.0, "lb-1", {"a": "DRAIN", "b": "DOWN", "c": "UP"}))
+    assert watch.most_out_at_once() == 2

@@ -110,6 +110,12 @@ REFUSED = {
     "unknown-store": ({"glance_default_store": "cinder"}, ["glance_default_store", "file, swift, s3, http"]),
     "http-default": ({"glance_default_store": "http"}, ["http store is read-only"]),
     "no-db-password": ({"glance_database_password": ""}, ["glance_database_password"]),
+    # A line break would end the ini value; oslo.config strips spaces around one.
+    "newline-in-service-password": ({"glance_service_password": "first\nsecond"},
+                                    ["glance_service_password has a line break"]),
+    "space-around-db-password": ({"glance_database_password": " spaced "},
+                                 ["glance_database_password has a line break or leading/trailing spaces"]),
+    "newline-in-stats-password": ({"haproxy_stats_password": "a\nb"}, ["haproxy_stats_password must be set, on one line"]),
     "uid-mismatch": ({"glusterfs_owner_uid": 1234}, ["GlusterFS volume", "is owned by 1234"]),
     "registry-on-zed": ({"glance_registry_enabled": True}, ["removed upstream in Victoria", "glance 21.0.0"]),
     "swift-without-auth-address": ({"glance_swift_auth_address": ""},

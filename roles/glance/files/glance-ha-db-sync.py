@@ -54,7 +54,8 @@ def database_url(config_file: str) -> str | None:
     config = configparser.ConfigParser(interpolation=None, strict=False)
     if not config.read(config_file) or not config.has_option("database", "connection"):
         return None
-    return config.get("database", "connection")
+    # The role writes its values literal for oslo.config: `$$` is one `$` (filter glance_oslo_literal).
+    return config.get("database", "connection").replace("$$", "$")
 
 
 def schema_revisions(url: str) -> list[str] | None:

@@ -42,7 +42,9 @@ def service_token(auth: configparser.SectionProxy, timeout: float) -> str:
     """A token of the service user glance-api authenticates with."""
     body = {"auth": {
         "identity": {"methods": ["password"], "password": {"user": {
-            "name": auth["username"], "password": auth["password"],
+            # The role writes its values literal for oslo.config: `$$` is one `$`
+            # (filter glance_oslo_literal).
+            "name": auth["username"], "password": auth["password"].replace("$$", "$"),
             "domain": {"name": auth.get("user_domain_name", "Default")}}}},
         "scope": {"project": {"name": auth["project_name"],
                               "domain": {"name": auth.get("project_domain_name", "Default")}}}}}

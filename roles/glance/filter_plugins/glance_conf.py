@@ -1,4 +1,5 @@
-"""Filters reading a rendered glance-api.conf."""
+"""Filters for glance's configuration files: writing the role's values, reading a rendered
+glance-api.conf."""
 
 from __future__ import annotations
 
@@ -18,6 +19,16 @@ def glance_enabled_backends(conf_text: str) -> list[str]:
     return [item.strip() for item in legacy.split(",") if item.strip()]
 
 
+def glance_oslo_literal(sections: dict) -> dict:
+    """The sections with every string value taken literally by oslo.config: it reads `$name`
+    and `${name}` as references to other options (a password `p$x` fails with "no such
+    option x"), and `$$` as one `$`. Applied to the role's own values (passwords, keys,
+    URLs), not to the operator's *_overrides, which are written in oslo.config's syntax."""
+    return {section: {key: value.replace("$", "$$") if isinstance(value, str) else value
+                      for key, value in (options or {}).items()}
+            for section, options in sections.items()}
+
+
 class FilterModule:
     def filters(self):
-        return {"glance_enabled_backends": glance_enabled_backends}
+        return {"glance_enabled_backends": glance_enabled_backends, "glance_oslo_literal": glance_oslo_literal}

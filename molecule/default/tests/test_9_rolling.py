@@ -1,0 +1,137 @@
+"""Every change site.yml makes to a running cluster rolls: a glance option, a Galera option,
+an HAProxy and a keepalived setting, and the three secrets (database, glance's Keystone user,
+HAProxy stats) rotated to values with `@ : / % # $ ' "` and spaces, in one run under 20
+requests a second through the VIP, and changed back. glance serving every request after
+its restart with the new database URL and service password shows both reached the database
+and Keystone first. Each controller is drained on every HAProxy before its services
+restart and is UP again on all of them before the next one goes out (the restart times from
+systemd placed among HAProxy snapshots); no request fails.
+
+Runs after the store changes (test_9_reconfigure) and leaves the cluster as converged.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import requests
+
+from testlib.cluster import (INVENTORY, flat, incident_report, ipv4, lab_vars, node_names, playbook,
+                             vip_holders)
+from testlib.day2 import under_load
+from testlib.haproxy import StateWatch
+
+CHANGED = {
+    "glance_api_conf_overrides": {"DEFAULT": {"limit_param_default": 26}},
+    "galera_cnf_overrides": {"mysqld": {"wsrep_slave_threads": 2}},
+    "haproxy_timeout_client": "6m",
+    "keepalived_check_interval": 2,
+}
+# The lab's secrets (inventory/lab/group_vars/all.yml) and their rotated values.
+ODD = "p@ss:w/rd%#$x 'q\" "
+SECRETS = {"glance_database_password": ODD + "db", "glance_service_password": ODD + "svc",
+           "haproxy_stats_password": ODD + "stats"}
+# What each change leaves in the files, and which services restart for it.
+LINES = {
+    "/etc/glance/glance-api.conf": "limit_param_default = 26",
+    "/etc/mysql/mariadb.conf.d/70-glance-ha-galera.cnf": "wsrep_slave_threads = 2",
+    "/etc/haproxy/haproxy.cfg": "timeout client 6m",
+}
+RESTARTED = ("glance-api", "mariadb")
+
+
+def stats_page(nodes, password: str) -> list[int]:
+    """What each node's HAProxy stats page answers to that password."""
+    return [requests.get(f"http://{ipv4(n)}:1936/", auth=("admin", password), timeout=5).status_code for n in nodes]
+
+
+def service_login(os_env, password: str) -> int:
+    """What Keystone answers glance's service user (roles/glance defaults) logging in with it."""
+    body = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
+        "name": "glance", "domain": {"name": "Default"}, "password": password}}},
+        "scope": {"project": {"name": "service", "domain": {"name": "Default"}}}}}
+    return requests.post(f"{os_env['OS_AUTH_URL'].rstrip('/')}/auth/tokens", json=body, timeout=10).status_code
+
+
+def site(*extra: str):
+    return playbook("site.yml", *extra, inventory=INVENTORY)
+
+
+def started(node, unit: str) -> float:
+    """When the unit's main process started, on the kernel's monotonic clock (seconds)."""
+    return int(node.check_output(f"systemctl show -P ExecMainStartTimestampMonotonic {unit}")) / 1e6
+
+
+def rolled(api, images, nodes, vip, extra: list[str]):
+    """site.yml with `extra` under load, HAProxy watched: the run, the stream, and what changed."""
+    before = {(n.backend.host, u): started(n, u) for n in nodes for u in RESTARTED}
+    holder = vip_holders(nodes, vip)
+    watch = StateWatch(node_names(), "glance_api")
+    watch.start()
+    try:
+        run, stream, uploads = under_load(api, images, *extra, rate=20, runner=site)
+    finally:
+        watch.stop.set()
+        watch.join(timeout=30)
+    after = {(n.backend.host, u): started(n, u) for n in nodes for u in RESTARTED}
+    return run, stream, uploads, watch, before, after, holder
+
+
+def assert_rolled(run, stream, uploads, watch, before, after, nodes, since):
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    assert len(stream.results) > 300
+    assert stream.failed == [], stream.summary() + repr(stream.failed[:5]) + "\n" + incident_report(nodes, since)
+    assert uploads.errors == [], uploads.errors
+    # Never two controllers out of service at once, on any load balancer.
+    assert watch.most_out_at_once() == 1
+    for node in nodes:
+        name = node.backend.host
+        windows = watch.out_windows(name)
+        for unit in RESTARTED:
+            assert after[(name, unit)] > before[(name, unit)], f"{unit} on {name} did not restart"
+            # Restarted while drained: inside one of the spans its server was out of service
+            # (the snapshot before the drain may be up to one round of reads earlier).
+            moment = after[(name, unit)]
+            assert any(first - 1.0 <= moment <= last for first, last in windows), (name, unit, moment, windows)
+
+
+@pytest.fixture(scope="module")
+def since(nodes):
+    return nodes[0].check_output("date '+%F %T'")
+
+
+def test_a_changed_setting_of_every_service_rolls_with_no_failed_request(api, images, nodes, vip, since, os_env):
+    run, stream, uploads, watch, before, after, holder = rolled(
+        api, images, nodes, vip, ["-e", json.dumps(CHANGED | SECRETS)])
+    try:
+        assert_rolled(run, stream, uploads, watch, before, after, nodes, since)
+        for node in nodes:
+            for path, line in LINES.items():
+                assert line in node.file(path).content_string, (node.backend.host, path)
+            assert "interval 2" in node.file("/etc/keepalived/keepalived.conf").content_string
+        assert service_login(os_env, SECRETS["glance_service_password"]) == 201
+        assert service_login(os_env, lab_vars()["glance_service_password"]) == 401
+        assert stats_page(nodes, SECRETS["haproxy_stats_password"]) == [200] * len(nodes)
+        assert stats_page(nodes, lab_vars()["haproxy_stats_password"]) == [401] * len(nodes)
+        # HAProxy and keepalived reloaded in place: the VIP did not move.
+        assert vip_holders(nodes, vip) == holder
+        out = flat(run.stdout)
+        assert out.count("TASK [haproxy : Drain the server on every load balancer]") == 2 * len(nodes)
+    finally:
+        for image_id, _ in uploads.done:
+            api.delete(image_id)
+
+
+def test_and_back_the_same_way(api, images, nodes, vip, since, os_env):
+    run, stream, uploads, watch, before, after, _ = rolled(api, images, nodes, vip, [])
+    try:
+        assert_rolled(run, stream, uploads, watch, before, after, nodes, since)
+        for node in nodes:
+            for path, line in LINES.items():
+                assert line not in node.file(path).content_string, (node.backend.host, path)
+        assert stats_page(nodes, lab_vars()["haproxy_stats_password"]) == [200] * len(nodes)
+        assert service_login(os_env, lab_vars()["glance_service_password"]) == 201
+    finally:
+        for image_id, _ in uploads.done:
+            api.delete(image_id)
