@@ -63,6 +63,10 @@ def test_volume_replica_owner_and_auth(nodes):
     assert options["storage.owner-gid"] == str(GLANCE_UID)
     addresses = sorted(ipv4(n) for n in nodes)
     assert sorted(options["auth.allow"].split(",")) == addresses
+    # Quorum set explicitly: a write needs a majority of the bricks, a glusterd without a
+    # majority of the pool stops its bricks.
+    assert options["cluster.quorum-type"] == "auto"
+    assert options["cluster.server-quorum-type"] == "server"
     assert sorted(b.text for b in vol.iter("brick")) == [f"{a}:{BRICK}" for a in addresses]
 
 

@@ -91,6 +91,13 @@ def test_two_controllers_without_arbiter_are_refused(bare_node, tmp_path):
     _assert_untouched(bare_node)
 
 
+def test_four_galera_members_are_refused(bare_node, tmp_path):
+    """4 members: a 2/2 split leaves no Primary side."""
+    run = playbook("site.yml", inventory=_inventory(tmp_path, ["quad-a", "quad-b", "quad-c", "quad-d"]))
+    _assert_refused(run, "Galera needs an odd number of members", "has 4 host(s)")
+    _assert_untouched(bare_node)
+
+
 def test_empty_controllers_group_is_refused(bare_node, tmp_path):
     run = playbook("site.yml", "-e", "glusterfs_allow_single_brick=true",
                    inventory=_inventory(tmp_path, ["storage-only"], controllers=False))

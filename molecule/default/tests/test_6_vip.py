@@ -311,3 +311,28 @@ def test_vip_moves_when_the_holders_haproxy_dies(nodes, vip, image_url):
         holder.run(f"rm -f {RESTART_OFF} && systemctl daemon-reload && systemctl start haproxy")
     wait_for(lambda: holder.service("haproxy").is_running, "HAProxy back on the old holder", timeout=30)
     assert len(vip_holders(nodes, vip)) == 1
+
+
+HOLDER_FILE = "/run/keepalived-glance-vip-holder"  # roles/keepalived/vars: the bonus track_file
+
+
+def _bonus(node) -> str:
+    return node.run(f"cat {HOLDER_FILE}").stdout.strip()
+
+
+def test_a_killed_holders_bonus_does_not_outlive_it(nodes, vip):
+    """keepalived SIGKILLed on the holder: no STOP notify clears its bonus file. Started again,
+    it runs without the bonus (else it could outbid the new holder in a simultaneous claim);
+    the new holder has taken it."""
+    holder = vip_holders(nodes, vip)[0]
+    assert _bonus(holder) == "1"
+    holder.run_test("systemctl kill --signal=SIGKILL keepalived")
+    wait_for(lambda: any(n is not holder for n in vip_holders(nodes, vip)), "another node to take the VIP",
+             timeout=20, interval=0.5)
+    holder.run_test("systemctl start keepalived")
+    wait_for(lambda: len(vip_holders(nodes, vip)) == 1 and holder not in vip_holders(nodes, vip),
+             "the VIP on the new holder alone", timeout=20, interval=0.5)
+    new = vip_holders(nodes, vip)[0]
+    wait_for(lambda: _bonus(new) == "1", "the new holder's bonus", timeout=10, interval=0.5)
+    assert _bonus(holder) == "0"
+    assert holder.service("keepalived").is_running
