@@ -344,6 +344,26 @@ def pytest_sessionfinish(session, exitstatus):
     STALLS.unlink(missing_ok=True)
 
 
+def all_up(nodes) -> bool:
+    """Every node's HAProxy sees every glance-api UP (asserts, for the message)."""
+    for node in nodes:
+        states = haproxy_servers(node)
+        assert states, f"no servers in {node.backend.host}'s HAProxy"
+        bad = {k: v["status"] for k, v in states.items() if v["status"] != "UP"}
+        assert not bad, f"{node.backend.host}: {bad}"
+    return True
+
+
+def cluster_whole(nodes) -> bool:
+    """glance-api runs on every node, each Galera member sees all of them, every HAProxy sees
+    every glance-api UP (asserts, for the message: use with wait_for)."""
+    for node in nodes:
+        assert node.service("glance-api").is_running, node.backend.host
+        size = node.check_output("mariadb -N -B -e \"SHOW STATUS LIKE 'wsrep_cluster_size'\"").split()[-1]
+        assert int(size) == len(nodes), f"{node.backend.host}: galera size {size}"
+    return all_up(nodes)
+
+
 def vip_holders(nodes, vip: str) -> list:
     """The nodes that have the VIP on an interface (one, unless something is wrong)."""
     return [n for n in nodes if vip_address.holds(n.check_output(vip_address.ADDRESSES), vip)]

@@ -6,9 +6,12 @@ the others keep serving, then repairs it and checks that the node comes back.
 
 from __future__ import annotations
 
+import time
 import uuid
 
-from testlib.cluster import MOUNT, glance, healthcheck, lab_vars, show_table, wait_for
+from testlib.cluster import (MOUNT, all_up, glance, haproxy_servers, healthcheck, incident_report, lab_vars,
+                             show_table, wait_for)
+from testlib.loadgen import Stream
 
 MOUNT_UNIT = "var-lib-glance-images.mount"
 
@@ -105,3 +108,44 @@ def test_glance_keeps_working_while_a_database_member_is_down(nodes, os_env):
     for image_id in created:
         assert image_id in down.check_output(f"mysql -N -B glance -e \"SELECT id FROM images WHERE id='{image_id}'\"")
         glance(os_env, nodes[1], "image-delete", image_id)
+
+
+def _provider_option(node, option: str) -> None:
+    node.run_test(f"mariadb -e \"SET GLOBAL wsrep_provider_options='{option}'\"")
+
+
+def test_a_member_cut_from_the_primary_component_takes_its_node_out_of_service(nodes, image_url, os_session):
+    """Galera's group traffic of one member cut (gmcast.isolate): its member leaves the Primary
+    component, the store check fails the node's /healthcheck and every HAProxy takes it out;
+    from then on listings (each a database read) through the VIP all succeed; with the traffic
+    back it rejoins and returns by itself.
+    Not asserted: the requests of the first seconds. Until the others declare the silent member
+    gone (evs.suspect_timeout, 10 s in the lab: docs/lab.md) the whole group waits, and reads
+    with them (wsrep_sync_wait): that stall is the node-loss latency the suspect timeout sets."""
+    cut = nodes[1]
+    name = cut.backend.host
+    stream = Stream(image_url, ["/v2/images?limit=5"], rate=10, token=os_session.get_token())
+    since = cut.check_output("date '+%F %T'")
+    out_at = []
+
+    def out_everywhere():
+        return all(haproxy_servers(n)[("glance_api", name)]["status"].startswith("DOWN") for n in nodes)
+
+    def cut_off():
+        _provider_option(cut, "gmcast.isolate=1")
+        wait_for(out_everywhere, f"{name} out of every HAProxy", timeout=30, interval=0.2)
+        out_at.append(time.monotonic() - stream.t0)
+
+    try:
+        stream.run(35, events={3: cut_off})
+        assert "Galera member" in cut.check_output("cat /run/glance-ha-store/unusable")
+        assert healthcheck(cut, timeout=2) == 503
+    finally:
+        _provider_option(cut, "gmcast.isolate=0")
+    after = [r for r in stream.results if r.start > out_at[0] + 1]
+    print(f"{stream.summary()}; node out everywhere {out_at[0] - 3:.1f} s after the cut")
+    assert len(after) >= 100, stream.summary()
+    failed = [r for r in after if not r.ok]
+    assert not failed, f"{[vars(r) for r in failed[:5]]}\n{stream.summary()}\n" + incident_report(nodes, since)
+    wait_for(lambda: _cluster_size(cut) == len(nodes) and healthcheck(cut) == 200, f"{name} back", timeout=120)
+    wait_for(lambda: all_up(nodes), f"{name} UP in every HAProxy", timeout=60, interval=1)

@@ -16,8 +16,8 @@ import uuid
 import pytest
 import yaml
 
-from testlib.cluster import (PROJECT, docker, glance, glance_vip, haproxy_servers, incident_report, ipv4,
-                      paused, show_table, vip_holders, wait_for)
+from testlib.cluster import (PROJECT, all_up, cluster_whole, docker, glance, glance_vip, haproxy_servers,
+                             incident_report, ipv4, paused, show_table, vip_holders, wait_for)
 
 from testlib.loadgen import Stream
 
@@ -34,16 +34,6 @@ def _sha256(path) -> str:
 
 def _name(node) -> str:
     return node.backend.host
-
-
-def _all_up(nodes) -> bool:
-    """Every node's HAProxy sees every glance-api UP."""
-    for node in nodes:
-        states = haproxy_servers(node)
-        assert states, f"no servers in {_name(node)}'s HAProxy"
-        bad = {k: v["status"] for k, v in states.items() if v["status"] != "UP"}
-        assert not bad, f"{_name(node)}: {bad}"
-    return True
 
 
 @pytest.fixture(scope="module")
@@ -122,7 +112,7 @@ def test_upload_and_download_through_the_vip(os_env, nodes, tmp_path):
 
 
 def test_every_haproxy_sees_every_backend_up(nodes):
-    assert _all_up(nodes)
+    assert all_up(nodes)
     for node in nodes:
         servers = haproxy_servers(node)
         assert {sv for (px, sv) in servers if px == "glance_api"} == {_name(n) for n in nodes}
@@ -139,7 +129,7 @@ def _detection_bound() -> float:
 
 def test_killed_glance_api_is_marked_down_then_up(nodes):
     watcher, victim = nodes[0], nodes[1]
-    assert _all_up(nodes)
+    assert all_up(nodes)
     key = ("glance_api", _name(victim))
     # Polling through docker exec costs ~0.1-0.2 s per look: that is the margin.
     bound = _detection_bound() + 1.0
@@ -149,7 +139,7 @@ def test_killed_glance_api_is_marked_down_then_up(nodes):
     while not haproxy_servers(watcher)[key]["status"].startswith("DOWN"):
         assert time.monotonic() - t0 < bound, f"not DOWN after {bound:.2f} s"
     victim.run_test("systemctl restart glance-api")
-    wait_for(lambda: _all_up(nodes), "the killed glance-api back UP in every HAProxy", timeout=120, interval=1)
+    wait_for(lambda: all_up(nodes), "the killed glance-api back UP in every HAProxy", timeout=120, interval=1)
 
 
 def test_no_failed_request_while_a_glance_api_is_killed(nodes, image_url, os_session, small_image):
@@ -170,7 +160,7 @@ def test_no_failed_request_while_a_glance_api_is_killed(nodes, image_url, os_ses
     # The kill did take a backend out meanwhile.
     assert int(haproxy_servers(watcher)[key]["chkdown"]) > downs_before
     victim.run("systemctl restart glance-api")
-    wait_for(lambda: _all_up(nodes), "the killed glance-api back UP", timeout=120, interval=1)
+    wait_for(lambda: all_up(nodes), "the killed glance-api back UP", timeout=120, interval=1)
 
 
 def _move_vip_to(target, nodes, vip):
@@ -238,7 +228,7 @@ def test_every_node_frozen_at_once_is_ridden_out(nodes, vip, image_url, os_sessi
     held = [r for r in stream.results if start <= r.start <= end and r.ok]
     assert held and max(r.duration for r in held) > 1, stream.summary()
     assert vip_holders(nodes, vip) == [holder], incident_report(nodes, since)
-    wait_for(lambda: _cluster_whole(nodes), "every service whole after the freeze", timeout=60, interval=2)
+    wait_for(lambda: cluster_whole(nodes), "every service whole after the freeze", timeout=60, interval=2)
 
 
 def _hashes(os_session, image_url) -> dict[str, str]:
@@ -254,14 +244,6 @@ def _download_sha512(os_env, image_id: str, tmp_path) -> str:
     h = hashlib.sha512(dst.read_bytes()).hexdigest()
     dst.unlink()
     return h
-
-
-def _cluster_whole(nodes):
-    for node in nodes:
-        assert node.service("glance-api").is_running, _name(node)
-        size = node.check_output("mariadb -N -B -e \"SHOW STATUS LIKE 'wsrep_cluster_size'\"").split()[-1]
-        assert int(size) == len(nodes), f"{_name(node)}: galera size {size}"
-    return _all_up(nodes)
 
 
 def test_vip_moves_when_its_holder_stops(nodes, vip, os_env, os_session, image_url, small_image, tmp_path):
@@ -288,7 +270,7 @@ def test_vip_moves_when_its_holder_stops(nodes, vip, os_env, os_session, image_u
     finally:
         docker("start", _name(holder))
     # The node comes back by itself (Galera, GlusterFS, glance, HAProxy, keepalived).
-    wait_for(lambda: _cluster_whole(nodes), "the stopped node back in every service", timeout=300, interval=3)
+    wait_for(lambda: cluster_whole(nodes), "the stopped node back in every service", timeout=300, interval=3)
     assert len(vip_holders(nodes, vip)) == 1
 
 

@@ -7,6 +7,11 @@ when writing, syncing and reading back a small probe file fails or hangs (FUSE c
 gone: ENOTCONN; quorum lost: EROFS; a hung brick), and removes it when the store works
 again. It starts unhealthy: glance is in service only after a probe succeeded.
 
+With --galera it also asks the local Galera member (as the glance user over the socket,
+unix_socket authentication) and sets the flag while the member is not Synced in a Primary
+component: a node cut off from the others, or donating a state transfer, would answer
+clients with errors; the load balancers take it out until it has rejoined.
+
 Installed by the glance role of glance-ha; one instance per controller.
 """
 
@@ -15,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -67,6 +73,26 @@ class Prober:
         return self.error
 
 
+GALERA_QUERY = ("SHOW GLOBAL STATUS WHERE Variable_name IN "
+                "('wsrep_cluster_status', 'wsrep_local_state_comment')")
+
+
+def galera(timeout: float) -> str | None:
+    """None when the local Galera member is Synced in a Primary component, else the reason."""
+    try:
+        run = subprocess.run(["mariadb", "--batch", "--skip-column-names", "--connect-timeout=1", "-e", GALERA_QUERY],
+                             capture_output=True, text=True, timeout=timeout, check=False)
+    except (OSError, subprocess.TimeoutExpired) as err:
+        return f"database: {err}"
+    if run.returncode != 0:
+        return f"database: {run.stderr.strip() or f'exit {run.returncode}'}"
+    status = dict(line.split("\t", 1) for line in run.stdout.splitlines() if "\t" in line)
+    if status.get("wsrep_cluster_status") != "Primary" or status.get("wsrep_local_state_comment") != "Synced":
+        return (f"Galera member {status.get('wsrep_local_state_comment', '?')} "
+                f"in a {status.get('wsrep_cluster_status', '?')} component")
+    return None
+
+
 def set_flag(flag: str, reason: str | None) -> None:
     if reason is None:
         try:
@@ -86,22 +112,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--flag", required=True, help="file whose presence makes /healthcheck 503")
     parser.add_argument("--interval", type=float, default=2.0, help="seconds between probes")
     parser.add_argument("--timeout", type=float, default=5.0, help="seconds before a probe counts as hung")
+    parser.add_argument("--galera", action="store_true", help="also require the local Galera member Synced and Primary")
     parser.add_argument("--once", action="store_true", help="probe once, print the verdict, exit 0 when healthy")
     args = parser.parse_args(argv)
 
     prober = Prober(args.store)
+
+    def verdict() -> str | None:
+        return prober.check(args.timeout) or (galera(2.0) if args.galera else None)
+
     if args.once:
-        reason = prober.check(args.timeout)
+        reason = verdict()
         print(reason or "healthy")
         return 0 if reason is None else 1
 
     set_flag(args.flag, "starting: no probe yet")
     last: str | None = "starting"
     while True:
-        reason = prober.check(args.timeout)
+        reason = verdict()
         set_flag(args.flag, reason)
         if reason != last:
-            print(f"image store {'healthy' if reason is None else 'UNUSABLE: ' + reason}", flush=True)
+            print(f"{'healthy' if reason is None else 'UNUSABLE: ' + reason}", flush=True)
             last = reason
         time.sleep(args.interval)
 

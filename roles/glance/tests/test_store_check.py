@@ -49,3 +49,30 @@ def test_flag_file_follows_the_verdict(tmp_path):
 def test_once_mode_exit_code(tmp_path, capsys):
     assert store_check.main(["--store", str(tmp_path), "--flag", os.devnull, "--once"]) == 1
     assert "not a mount point" in capsys.readouterr().out
+
+
+def _fake_mariadb(monkeypatch, tmp_path, script: str):
+    """A `mariadb` on PATH that runs `script` (sh)."""
+    binary = tmp_path / "bin" / "mariadb"
+    binary.parent.mkdir()
+    binary.write_text("#!/bin/sh\n" + script + "\n")
+    binary.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{binary.parent}:{os.environ['PATH']}")
+
+
+def test_a_synced_primary_member_is_healthy(monkeypatch, tmp_path):
+    _fake_mariadb(monkeypatch, tmp_path, "printf 'wsrep_cluster_status\\tPrimary\\nwsrep_local_state_comment\\tSynced\\n'")
+    assert store_check.galera(2) is None
+
+
+def test_a_member_out_of_the_primary_component_is_unusable(monkeypatch, tmp_path):
+    _fake_mariadb(monkeypatch, tmp_path,
+                  "printf 'wsrep_cluster_status\\tnon-Primary\\nwsrep_local_state_comment\\tInitialized\\n'")
+    assert store_check.galera(2) == "Galera member Initialized in a non-Primary component"
+
+
+def test_a_database_that_does_not_answer_is_unusable(monkeypatch, tmp_path):
+    _fake_mariadb(monkeypatch, tmp_path, "echo \"ERROR 2002 (HY000): Can't connect\" >&2; exit 1")
+    assert "Can't connect" in store_check.galera(2)
+    (tmp_path / "bin" / "mariadb").write_text("#!/bin/sh\nsleep 5\n")
+    assert "timed out" in store_check.galera(0.3)

@@ -1,0 +1,56 @@
+"""A full outage: every controller stopped in order (an orderly shutdown of the whole
+site), then every controller killed at once (power loss). After the kill the cluster comes
+back by itself when the nodes boot (GlusterFS, Galera's saved Primary view, glance); after
+the orderly stop no member may start a cluster alone (the others might hold newer data or
+run one), and site.yml, the documented command, bootstraps the member holding every
+committed transaction and joins the rest. Every image downloads through the VIP with its
+checksum after each.
+
+Runs after the store changes (test_9_reconfigure); leaves the cluster whole.
+"""
+
+from __future__ import annotations
+
+from testlib.cluster import INVENTORY, cluster_whole, docker, node_names, playbook, wait_for
+
+
+def _boot(names: list[str]) -> None:
+    docker("start", *names)
+
+
+def _images_intact(api, images) -> None:
+    for image_id, digest in images.items():
+        assert api.sha256(image_id) == digest, image_id
+
+
+def _grastate(node) -> dict[str, str]:
+    text = node.check_output("cat /var/lib/mysql/grastate.dat")
+    return {k.strip(): v.strip() for k, _, v in (line.partition(":") for line in text.splitlines()) if _}
+
+
+def test_power_loss_of_every_controller_comes_back_by_itself(api, images, nodes):
+    names = node_names()
+    docker("kill", *names)  # SIGKILL to every init: nothing shuts down cleanly
+    _boot(names)
+    # Galera restores the Primary component its members saved (pc.recovery) once all of them
+    # are back; GlusterFS restarts its bricks; glance and HAProxy find both.
+    wait_for(lambda: cluster_whole(nodes), "the cluster back by itself after a power loss", timeout=300, interval=3)
+    _images_intact(api, images)
+
+
+def test_orderly_stop_of_every_controller_comes_back_with_site_yml(api, images, nodes):
+    names = node_names()
+    for name in names:  # one after the other: the last to stop holds every transaction
+        docker("stop", name)
+    _boot(names)
+    last = nodes[-1]
+    wait_for(lambda: last.service("mariadb").is_enabled, "the nodes to boot", timeout=60, interval=1)
+    assert _grastate(last)["safe_to_bootstrap"] == "1"
+    assert all(_grastate(n)["safe_to_bootstrap"] == "0" for n in nodes[:-1])
+    run = playbook("site.yml", inventory=INVENTORY)
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    # The bootstrap ran on the member that stopped last, and nowhere else.
+    section = run.stdout.split("TASK [galera : Bootstrap a new Primary component]", 1)[1].split("\nTASK [", 1)[0]
+    assert [line for line in section.splitlines() if line.startswith("changed:")] == [f"changed: [{names[-1]}]"], section
+    wait_for(lambda: cluster_whole(nodes), "the cluster whole after site.yml", timeout=120, interval=3)
+    _images_intact(api, images)
