@@ -11,7 +11,8 @@ Runs after the store changes (test_9_reconfigure); leaves the cluster whole.
 
 from __future__ import annotations
 
-from testlib.cluster import INVENTORY, cluster_whole, docker, node_names, playbook, wait_for
+from testlib.cluster import INVENTORY, cluster_whole, docker, node_names, playbook, recap, wait_for
+from testlib.day2 import PLAYBOOK
 
 
 def _boot(names: list[str]) -> None:
@@ -54,3 +55,20 @@ def test_orderly_stop_of_every_controller_comes_back_with_site_yml(api, images, 
     assert [line for line in section.splitlines() if line.startswith("changed:")] == [f"changed: [{names[-1]}]"], section
     wait_for(lambda: cluster_whole(nodes), "the cluster whole after site.yml", timeout=120, interval=3)
     _images_intact(api, images)
+
+
+def test_a_controller_down_stops_the_playbooks_before_any_change(nodes):
+    """One controller down: site.yml and reconfigure-store.yml stop before any change and
+    name it (a controller left out would miss the change); back, it rejoins by itself."""
+    down = node_names()[-1]
+    docker("stop", down)
+    try:
+        for args in (["site.yml"], [PLAYBOOK, "-e", "glance_default_store=file"]):
+            run = playbook(*args, inventory=INVENTORY)
+            assert run.returncode != 0, run.stdout[-3000:]
+            assert f"fatal: [{down}]: UNREACHABLE!" in run.stdout, run.stdout[-3000:]
+            counts = recap(run.stdout)
+            assert counts and all(c["changed"] == 0 for c in counts.values()), counts
+    finally:
+        _boot([down])
+    wait_for(lambda: cluster_whole(nodes), f"{down} back in every service", timeout=300, interval=3)

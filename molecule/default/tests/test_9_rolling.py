@@ -17,8 +17,8 @@ import json
 import pytest
 import requests
 
-from testlib.cluster import (INVENTORY, flat, incident_report, ipv4, lab_vars, node_names, playbook,
-                             vip_holders)
+from testlib.cluster import (INVENTORY, all_up, flat, haproxy_servers, incident_report, ipv4, lab_vars, node_names,
+                             playbook, vip_holders, wait_for)
 from testlib.day2 import under_load
 from testlib.haproxy import StateWatch
 
@@ -135,3 +135,34 @@ def test_and_back_the_same_way(api, images, nodes, vip, since, os_env):
     finally:
         for image_id, _ in uploads.done:
             api.delete(image_id)
+
+
+# glance-api cannot start with it (oslo.config refuses a non-integer workers).
+BAD = {"glance_api_conf_overrides": {"DEFAULT": {"workers": "many"}},
+       # Short waits: the failure is certain, the test need not wait the defaults out.
+       "glance_restart_timeout": 20, "haproxy_enable_timeout": 10}
+
+
+def test_a_bad_value_costs_one_drained_controller_not_the_cluster(api, images, nodes, vip, since):
+    """A value glance-api cannot start with: the roll stops at the first controller, which
+    stays out of service (its checks fail); the others are not restarted and serve every
+    request meanwhile. The good value rolled again repairs it."""
+    first, rest = nodes[0], nodes[1:]
+    before = {n.backend.host: started(n, "glance-api") for n in rest}
+    run, stream, uploads = under_load(api, images, "-e", json.dumps(BAD), rate=10, runner=site)
+    try:
+        assert run.returncode != 0, run.stdout[-3000:]
+        out = flat(run.stdout)
+        assert "the roll stopped there" in out and f"{first.backend.host} stays drained" in out, out[-3000:]
+        assert stream.failed == [], stream.summary() + repr(stream.failed[:5]) + "\n" + incident_report(nodes, since)
+        assert uploads.errors == [], uploads.errors
+        assert "workers = many" in first.file("/etc/glance/glance-api.conf").content_string
+        for node in rest:
+            assert started(node, "glance-api") == before[node.backend.host], f"{node.backend.host} restarted"
+        assert all(haproxy_servers(n)[("glance_api", first.backend.host)]["status"] != "UP" for n in nodes)
+    finally:
+        for image_id, _ in uploads.done:
+            api.delete(image_id)
+    repaired = site()
+    assert repaired.returncode == 0, repaired.stdout[-3000:]
+    wait_for(lambda: all_up(nodes), "every glance-api UP again", timeout=60, interval=1)
