@@ -54,9 +54,18 @@ class StateWatch(threading.Thread):
                     self.snapshots.append((time.monotonic(), lb, servers))
             self.stop.wait(self.every)
 
+    @staticmethod
+    def out(status: str) -> bool:
+        """Out of service: DOWN, DRAIN, MAINT... ("UP 1/2", a check failed once, still serves)."""
+        return not status.startswith("UP")
+
     def most_out_at_once(self) -> int:
-        """The most servers one load balancer had out of UP in one snapshot."""
-        return max((sum(s != "UP" for s in servers.values()) for _, _, servers in self.snapshots), default=0)
+        """The most servers one load balancer had out of service in one snapshot."""
+        return max((sum(map(self.out, servers.values())) for _, _, servers in self.snapshots), default=0)
+
+    def crowded(self) -> list[tuple[float, str, dict[str, str]]]:
+        """The snapshots with more than one server out of UP (for a failure message)."""
+        return [snap for snap in self.snapshots if sum(map(self.out, snap[2].values())) > 1]
 
     def out_windows(self, server: str) -> list[tuple[float, float]]:
         """The spans in which some load balancer had `server` out of UP: (first, last snapshot
@@ -66,10 +75,10 @@ class StateWatch(threading.Thread):
         out_since = last_out = None
         for when, lb, servers in self.snapshots:
             latest[lb] = servers.get(server, "UP")
-            if latest[lb] != "UP":
+            if self.out(latest[lb]):
                 out_since = when if out_since is None else out_since
                 last_out = when
-            elif any(status != "UP" for status in latest.values()):
+            elif any(map(self.out, latest.values())):
                 continue
             elif out_since is not None:
                 windows.append((out_since, last_out))

@@ -64,3 +64,8 @@ def test_out_windows_span_until_every_load_balancer_sees_the_server_up():
 def test_two_servers_out_in_one_snapshot_are_counted():
     watch = _watch((1.0, "lb-1", {"a": "DRAIN", "b": "DOWN", "c": "UP"}))
     assert watch.most_out_at_once() == 2
+
+
+def test_a_server_whose_check_failed_once_still_serves():
+    watch = _watch((1.0, "lb-1", {"a": "DOWN", "b": "UP 1/2", "c": "UP"}))
+    assert watch.most_out_at_once() == 1

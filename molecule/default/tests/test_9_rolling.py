@@ -84,7 +84,7 @@ def assert_rolled(run, stream, uploads, watch, before, after, nodes, since):
     assert stream.failed == [], stream.summary() + repr(stream.failed[:5]) + "\n" + incident_report(nodes, since)
     assert uploads.errors == [], uploads.errors
     # Never two controllers out of service at once, on any load balancer.
-    assert watch.most_out_at_once() == 1
+    assert watch.most_out_at_once() == 1, watch.crowded()[:10]
     for node in nodes:
         name = node.backend.host
         windows = watch.out_windows(name)

@@ -8,8 +8,8 @@ gone: ENOTCONN; quorum lost: EROFS; a hung brick), and removes it when the store
 again. It starts unhealthy: glance is in service only after a probe succeeded.
 
 With --galera it also asks the local Galera member (as the glance user over the socket,
-unix_socket authentication) and sets the flag while the member is not Synced in a Primary
-component: a node cut off from the others, or donating a state transfer, would answer
+unix_socket authentication) and sets the flag while the member is not Synced (or donating)
+in a Primary component: a node cut off from the others, or donating a state transfer, would answer
 clients with errors; the load balancers take it out until it has rejoined.
 
 Installed by the glance role of glance-ha; one instance per controller.
@@ -77,8 +77,13 @@ GALERA_QUERY = ("SHOW GLOBAL STATUS WHERE Variable_name IN "
                 "('wsrep_cluster_status', 'wsrep_local_state_comment')")
 
 
+# A donor keeps serving: taking it out too, while a rolling restart has its joiner drained,
+# left one controller for every client (two out at once, 3 requests over 5 s in the lab).
+SERVING = ("Synced", "Donor/Desynced")
+
+
 def galera(timeout: float) -> str | None:
-    """None when the local Galera member is Synced in a Primary component, else the reason."""
+    """None when the local Galera member is Synced (or a donor) in a Primary component, else the reason."""
     try:
         run = subprocess.run(["mariadb", "--batch", "--skip-column-names", "--connect-timeout=1", "-e", GALERA_QUERY],
                              capture_output=True, text=True, timeout=timeout, check=False)
@@ -87,7 +92,7 @@ def galera(timeout: float) -> str | None:
     if run.returncode != 0:
         return f"database: {run.stderr.strip() or f'exit {run.returncode}'}"
     status = dict(line.split("\t", 1) for line in run.stdout.splitlines() if "\t" in line)
-    if status.get("wsrep_cluster_status") != "Primary" or status.get("wsrep_local_state_comment") != "Synced":
+    if status.get("wsrep_cluster_status") != "Primary" or status.get("wsrep_local_state_comment") not in SERVING:
         return (f"Galera member {status.get('wsrep_local_state_comment', '?')} "
                 f"in a {status.get('wsrep_cluster_status', '?')} component")
     return None

@@ -76,3 +76,9 @@ def test_a_database_that_does_not_answer_is_unusable(monkeypatch, tmp_path):
     assert "Can't connect" in store_check.galera(2)
     (tmp_path / "bin" / "mariadb").write_text("#!/bin/sh\nsleep 5\n")
     assert "timed out" in store_check.galera(0.3)
+
+
+def test_a_donor_keeps_serving(monkeypatch, tmp_path):
+    _fake_mariadb(monkeypatch, tmp_path,
+                  "printf 'wsrep_cluster_status\\tPrimary\\nwsrep_local_state_comment\\tDonor/Desynced\\n'")
+    assert store_check.galera(2) is None
