@@ -124,6 +124,15 @@ REFUSED = {
                                  ["glance_database_password has a line break or leading/trailing spaces"]),
     "newline-in-stats-password": ({"haproxy_stats_password": "a\nb"}, ["haproxy_stats_password must be set, on one line"]),
     "uid-mismatch": ({"glusterfs_owner_uid": 1234}, ["GlusterFS volume", "is owned by 1234"]),
+    # The volume's owner follows glance_uid; the deployed user does not.
+    "uid-changed": ({"glance_uid": 42416, "glance_gid": 42417},
+                    ["is 42415:42415 but the inventory asks for 42416:42417", "back to 42415/42415"]),
+    # Read through oslo.config before the file is written (glance-ha-config-check): a type
+    # glance refuses and a raw `$` reference (the crash loop of a password with `$x`).
+    "glance-cannot-read": ({"glance_api_conf_overrides": {"DEFAULT": {"workers": "many"},
+                                                          "keystone_authtoken": {"password": "a$x"}}},
+                           ["glance-api cannot use [DEFAULT] workers: invalid literal for int()",
+                            "[keystone_authtoken] password: a '$' oslo.config reads as a reference"]),
     "registry-on-zed": ({"glance_registry_enabled": True}, ["removed upstream in Victoria", "glance 21.0.0"]),
     "swift-without-auth-address": ({"glance_swift_auth_address": ""},
                                    ["swift store is enabled", "set glance_swift_auth_address"]),

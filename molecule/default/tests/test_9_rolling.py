@@ -3,7 +3,8 @@ an HAProxy and a keepalived setting, and the three secrets (database, glance's K
 HAProxy stats) rotated to values with `@ : / % # $ ' "` and spaces, in one run under 20
 requests a second through the VIP, and changed back. glance serving every request after
 its restart with the new database URL and service password shows both reached the database
-and Keystone first. Each controller is drained on every HAProxy before its services
+and Keystone first; the database password moves to the second account and the first is
+dropped after the roll (and back). Each controller is drained on every HAProxy before its services
 restart and is UP again on all of them before the next one goes out (the restart times from
 systemd placed among HAProxy snapshots); no request fails.
 
@@ -52,6 +53,18 @@ def service_login(os_env, password: str) -> int:
         "name": "glance", "domain": {"name": "Default"}, "password": password}}},
         "scope": {"project": {"name": "service", "domain": {"name": "Default"}}}}}
     return requests.post(f"{os_env['OS_AUTH_URL'].rstrip('/')}/auth/tokens", json=body, timeout=10).status_code
+
+
+def db_accounts(node) -> set[str]:
+    """glance's database accounts for the controllers (glance@localhost is the store check's)."""
+    sql = "SELECT DISTINCT User FROM mysql.user WHERE User LIKE 'glance%' AND Host <> 'localhost'"
+    return set(node.check_output(f'mariadb -N -B -e "{sql}"').split())
+
+
+def connects_as(node) -> str:
+    """The account in the controller's [database] connection URL."""
+    conf = node.file("/etc/glance/glance-api.conf").content_string
+    return conf.split("mysql+pymysql://", 1)[1].split(":", 1)[0]
 
 
 def site(*extra: str):
@@ -110,6 +123,9 @@ def test_a_changed_setting_of_every_service_rolls_with_no_failed_request(api, im
             for path, line in LINES.items():
                 assert line in node.file(path).content_string, (node.backend.host, path)
             assert "interval 2" in node.file("/etc/keepalived/keepalived.conf").content_string
+        # The new password went to the second account; the old one is gone with its password.
+        assert [connects_as(n) for n in nodes] == ["glance_b"] * len(nodes)
+        assert db_accounts(nodes[0]) == {"glance_b"}
         assert service_login(os_env, SECRETS["glance_service_password"]) == 201
         assert service_login(os_env, lab_vars()["glance_service_password"]) == 401
         assert stats_page(nodes, SECRETS["haproxy_stats_password"]) == [200] * len(nodes)
@@ -132,13 +148,16 @@ def test_and_back_the_same_way(api, images, nodes, vip, since, os_env):
                 assert line not in node.file(path).content_string, (node.backend.host, path)
         assert stats_page(nodes, lab_vars()["haproxy_stats_password"]) == [200] * len(nodes)
         assert service_login(os_env, lab_vars()["glance_service_password"]) == 201
+        assert [connects_as(n) for n in nodes] == ["glance"] * len(nodes)
+        assert db_accounts(nodes[0]) == {"glance"}
     finally:
         for image_id, _ in uploads.done:
             api.delete(image_id)
 
 
-# glance-api cannot start with it (oslo.config refuses a non-integer workers).
-BAD = {"glance_api_conf_overrides": {"DEFAULT": {"workers": "many"}},
+# A value glance reads (the configuration check passes it) but cannot start with: an
+# address that is not the node's (192.0.2.0/24 is documentation-only).
+BAD = {"glance_api_conf_overrides": {"DEFAULT": {"bind_host": "192.0.2.1"}},
        # Short waits: the failure is certain, the test need not wait the defaults out.
        "glance_restart_timeout": 20, "haproxy_enable_timeout": 10}
 
@@ -156,7 +175,7 @@ def test_a_bad_value_costs_one_drained_controller_not_the_cluster(api, images, n
         assert "the roll stopped there" in out and f"{first.backend.host} stays drained" in out, out[-3000:]
         assert stream.failed == [], stream.summary() + repr(stream.failed[:5]) + "\n" + incident_report(nodes, since)
         assert uploads.errors == [], uploads.errors
-        assert "workers = many" in first.file("/etc/glance/glance-api.conf").content_string
+        assert "bind_host = 192.0.2.1" in first.file("/etc/glance/glance-api.conf").content_string
         for node in rest:
             assert started(node, "glance-api") == before[node.backend.host], f"{node.backend.host} restarted"
         assert all(haproxy_servers(n)[("glance_api", first.backend.host)]["status"] != "UP" for n in nodes)

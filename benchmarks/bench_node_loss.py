@@ -1,0 +1,152 @@
+#!/usr/bin/env python3
+"""Node-loss latency against what short failure timeouts cost, for timeout profiles
+rendered in turn into the same running lab.
+
+    .venv/bin/python benchmarks/bench_node_loss.py [-i inventory/lab/hosts.yml]
+
+A profile sets GlusterFS's `network.ping-timeout` (how long the volume's clients wait for a
+silent brick), Galera's `evs.suspect_timeout` (how long the group waits for a silent member;
+reads wait with it, wsrep_sync_wait) and HAProxy's API server timeout (after which an
+idempotent request is sent to another server). For each profile, under `--rate` requests a
+second through the VIP (image GET, listing, 64 KiB download; client timeout 5 s), each
+event in turn:
+
+- hang: a controller that does not hold the VIP frozen (`docker pause`) for `--outage` s;
+- cut: the same controller's network cut (`docker network disconnect`) for `--outage` s;
+- stall: every controller frozen at once for `--stall` s, then thawed: nothing failed, the
+  machine stopped (the lab's 4-6 s stalls, docs/lab.md). What a short timeout costs: a
+  Galera member declared gone, a GlusterFS client that drops a brick, failed requests.
+
+Printed per profile and event: requests, failed (error, non-2xx or no answer within 5 s),
+slowest, and for every event the journal lines that show a timeout fired (Galera members
+leaving the Primary component, GlusterFS clients disconnecting a brick). The lab gets
+this project's settings back at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+from labctl import LAB_VARS, Lab, dexec, sh
+from testlib.loadgen import Stream
+
+PROFILES = {
+    # The lab's settings (roles' defaults, inventory/lab: suspect 10 s, docs/lab.md).
+    "10s": {},
+    "5s": {"glusterfs_ping_timeout": 5, "galera_provider_options_overrides": {"evs.suspect_timeout": "PT5S"},
+           "haproxy_api_timeout_server": "6s"},
+    "3s": {"glusterfs_ping_timeout": 3, "galera_provider_options_overrides": {"evs.suspect_timeout": "PT3S"},
+           "haproxy_api_timeout_server": "4s"},
+}
+# What a fired timeout leaves in a controller's journal.
+FIRED = {
+    "galera": "mariadbd.*(non-primary|suspecting node|declaring .* stable)",
+    "gluster": "glusterfs.*(has not responded in the last|disconnected from)",
+}
+
+
+def network_of(node: str) -> tuple[str, str]:
+    info = json.loads(sh("docker", "inspect", node).stdout)[0]["NetworkSettings"]["Networks"]
+    name, net = next(iter(info.items()))
+    return name, net["IPAddress"]
+
+
+def fired(lab: Lab, since: float) -> dict[str, int]:
+    """Journal lines since `since` on every controller that show each timeout fired."""
+    counts = {}
+    for kind, pattern in FIRED.items():
+        total = 0
+        for node in lab.controllers:
+            out = dexec(node, f"journalctl -o short-unix --since @{since:.0f} --no-pager | grep -cE {pattern!r}",
+                        check=False)
+            total += int(out.strip() or 0)
+        counts[kind] = total
+    return counts
+
+
+def whole(lab: Lab) -> None:
+    """Every glance-api UP everywhere, Galera 3 members, nothing to heal."""
+    lab.wait_whole()
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        sizes = [dexec(n, "mariadb -N -B -e \"SHOW STATUS LIKE 'wsrep_cluster_size'\"", check=False).split()[-1:]
+                 for n in lab.controllers]
+        heal = dexec(lab.controllers[0], "gluster volume heal glance info summary | grep -c 'pending: [1-9]'",
+                     check=False).strip()
+        if all(s == [str(len(lab.controllers))] for s in sizes) and heal == "0":
+            return
+        time.sleep(2)
+    raise RuntimeError("Galera or GlusterFS did not become whole again")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("-i", "--inventory", default="inventory/lab/hosts.yml")
+    ap.add_argument("--profiles", default=",".join(PROFILES))
+    ap.add_argument("--events", default="hang,cut,stall")
+    ap.add_argument("--rate", type=float, default=20)
+    ap.add_argument("--outage", type=float, default=20)
+    ap.add_argument("--stall", type=float, default=5)
+    args = ap.parse_args()
+
+    lab = Lab(args.inventory)
+    image = lab.small_image()
+    paths = [f"/v2/images/{image}", "/v2/images?limit=5", f"/v2/images/{image}/file"]
+    homes = {n: network_of(n) for n in lab.controllers}
+    rows = []
+    try:
+        for profile in args.profiles.split(","):
+            print(f"-- rendering profile {profile}", file=sys.stderr, flush=True)
+            lab.converge("glusterfs-volume,galera,haproxy", PROFILES[profile] or None)
+            for event in args.events.split(","):
+                whole(lab)
+                victim = next(n for n in lab.controllers if n != lab.holder())
+                network, address = homes[victim]
+                frozen = lab.controllers if event == "stall" else [victim]
+                length = args.stall if event == "stall" else args.outage
+                since = time.time()
+
+                def start(event=event, frozen=frozen, victim=victim, network=network):
+                    if event == "cut":
+                        sh("docker", "network", "disconnect", network, victim)
+                    else:
+                        sh("docker", "pause", *frozen)
+
+                def end(event=event, frozen=frozen, victim=victim, network=network, address=address):
+                    if event == "cut":
+                        sh("docker", "network", "connect", "--ip", address, network, victim)
+                    else:
+                        sh("docker", "unpause", *frozen)
+
+                stream = Stream(lab.image_url, paths, rate=args.rate, token=lab.token(), timeout=5)
+                stream.run(length + 25, events={5: start, 5 + length: end})
+                time.sleep(2)
+                counts = fired(lab, since)
+                slowest = max(r.duration for r in stream.results)
+                over = sum(1 for r in stream.results if r.duration > 5 or not r.ok)
+                rows.append((profile, event, len(stream.results), len(stream.failed), over, f"{slowest:.2f} s",
+                             counts["galera"], counts["gluster"]))
+                print(f"   {profile} {event}: {stream.summary()} {counts}", file=sys.stderr, flush=True)
+    finally:
+        print("-- restoring this project's settings", file=sys.stderr, flush=True)
+        for node, (network, address) in homes.items():  # a cut an interruption left in place
+            if not json.loads(sh("docker", "inspect", node).stdout)[0]["NetworkSettings"]["Networks"]:
+                sh("docker", "network", "connect", "--ip", address, network, node, check=False)
+        sh("docker", "unpause", *lab.controllers, check=False)
+        lab.converge("glusterfs-volume,galera,haproxy")
+        whole(lab)
+
+    print(f"\nNode loss under {args.rate:g} req/s through the VIP (client timeout 5 s; outage {args.outage:g} s, "
+          f"stall {args.stall:g} s; lab suspect timeout {LAB_VARS['galera_provider_options_overrides']})")
+    print(f"{'profile':<8} {'event':<6} {'requests':>8} {'failed':>7} {'>5 s or failed':>15} {'slowest':>9} "
+          f"{'galera lines':>13} {'gluster lines':>14}")
+    for row in rows:
+        print(f"{row[0]:<8} {row[1]:<6} {row[2]:>8} {row[3]:>7} {row[4]:>15} {row[5]:>9} {row[6]:>13} {row[7]:>14}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
