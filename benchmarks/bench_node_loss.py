@@ -12,7 +12,8 @@ second through the VIP (image GET, listing, 64 KiB download; client timeout 5 s)
 event in turn:
 
 - hang: a controller that does not hold the VIP frozen (`docker pause`) for `--outage` s;
-- cut: the same controller's network cut (`docker network disconnect`) for `--outage` s;
+- cut: the same controller's network cut (its interface set down inside the container;
+  `docker network disconnect` would rename it on reconnect) for `--outage` s;
 - stall: every controller frozen at once for `--stall` s, then thawed: nothing failed, the
   machine stopped (the lab's 4-6 s stalls, docs/lab.md). What a short timeout costs: a
   Galera member declared gone, a GlusterFS client that drops a brick, failed requests.
@@ -44,26 +45,28 @@ PROFILES = {
 # What a fired timeout leaves in a controller's journal.
 FIRED = {
     "galera": "mariadbd.*(non-primary|suspecting node|declaring .* stable)",
-    "gluster": "glusterfs.*(has not responded in the last|disconnected from)",
+    "gluster": "has not responded in the last|disconnected from",
 }
 
 
-def network_of(node: str) -> tuple[str, str]:
-    info = json.loads(sh("docker", "inspect", node).stdout)[0]["NetworkSettings"]["Networks"]
-    name, net = next(iter(info.items()))
-    return name, net["IPAddress"]
+def route_of(node: str) -> tuple[str, str]:
+    """The node's interface and gateway (the cut sets the interface down, which drops the route)."""
+    fields = dexec(node, "ip -o -4 route show default").split()
+    return fields[fields.index("dev") + 1], fields[fields.index("via") + 1]
 
 
 def fired(lab: Lab, since: float) -> dict[str, int]:
-    """Journal lines since `since` on every controller that show each timeout fired."""
+    """Lines logged since `since` on every controller that show each timeout fired: Galera's
+    in the journal, the GlusterFS clients' in their own log (stamped in UTC)."""
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(since))
+    sources = {
+        "galera": f"journalctl -o short-unix --since @{since:.0f} --no-pager",
+        "gluster": f"awk -v t='[{stamp}' 'substr($0, 1, 20) >= t' /var/log/glusterfs/var-lib-glance-images.log",
+    }
     counts = {}
     for kind, pattern in FIRED.items():
-        total = 0
-        for node in lab.controllers:
-            out = dexec(node, f"journalctl -o short-unix --since @{since:.0f} --no-pager | grep -cE {pattern!r}",
-                        check=False)
-            total += int(out.strip() or 0)
-        counts[kind] = total
+        counts[kind] = sum(int(dexec(node, f"{sources[kind]} | grep -cE {pattern!r}", check=False).strip() or 0)
+                           for node in lab.controllers)
     return counts
 
 
@@ -95,7 +98,7 @@ def main() -> int:
     lab = Lab(args.inventory)
     image = lab.small_image()
     paths = [f"/v2/images/{image}", "/v2/images?limit=5", f"/v2/images/{image}/file"]
-    homes = {n: network_of(n) for n in lab.controllers}
+    routes = {n: route_of(n) for n in lab.controllers}
     rows = []
     try:
         for profile in args.profiles.split(","):
@@ -104,20 +107,20 @@ def main() -> int:
             for event in args.events.split(","):
                 whole(lab)
                 victim = next(n for n in lab.controllers if n != lab.holder())
-                network, address = homes[victim]
+                dev, gateway = routes[victim]
                 frozen = lab.controllers if event == "stall" else [victim]
                 length = args.stall if event == "stall" else args.outage
                 since = time.time()
 
-                def start(event=event, frozen=frozen, victim=victim, network=network):
+                def start(event=event, frozen=frozen, victim=victim, dev=dev):
                     if event == "cut":
-                        sh("docker", "network", "disconnect", network, victim)
+                        dexec(victim, f"ip link set {dev} down")
                     else:
                         sh("docker", "pause", *frozen)
 
-                def end(event=event, frozen=frozen, victim=victim, network=network, address=address):
+                def end(event=event, frozen=frozen, victim=victim, dev=dev, gateway=gateway):
                     if event == "cut":
-                        sh("docker", "network", "connect", "--ip", address, network, victim)
+                        dexec(victim, f"ip link set {dev} up && ip route replace default via {gateway} dev {dev}")
                     else:
                         sh("docker", "unpause", *frozen)
 
@@ -129,13 +132,18 @@ def main() -> int:
                 over = sum(1 for r in stream.results if r.duration > 5 or not r.ok)
                 rows.append((profile, event, len(stream.results), len(stream.failed), over, f"{slowest:.2f} s",
                              counts["galera"], counts["gluster"]))
-                print(f"   {profile} {event}: {stream.summary()} {counts}", file=sys.stderr, flush=True)
+                kinds = {}
+                for r in stream.results:
+                    if r.duration > 5 or not r.ok:
+                        kind = "download" if r.path.endswith("/file") else "list" if "?" in r.path else "show"
+                        kinds[kind] = kinds.get(kind, 0) + 1
+                print(f"   {profile} {event}: {stream.summary()} {counts}; over 5 s or failed by request: {kinds}",
+                      file=sys.stderr, flush=True)
     finally:
         print("-- restoring this project's settings", file=sys.stderr, flush=True)
-        for node, (network, address) in homes.items():  # a cut an interruption left in place
-            if not json.loads(sh("docker", "inspect", node).stdout)[0]["NetworkSettings"]["Networks"]:
-                sh("docker", "network", "connect", "--ip", address, network, node, check=False)
         sh("docker", "unpause", *lab.controllers, check=False)
+        for node, (dev, gateway) in routes.items():  # a cut an interruption left in place
+            dexec(node, f"ip link set {dev} up && ip route replace default via {gateway} dev {dev}", check=False)
         lab.converge("glusterfs-volume,galera,haproxy")
         whole(lab)
 
