@@ -175,6 +175,18 @@ def lab_vars() -> dict:
     return yaml.safe_load((PROJECT / "inventory" / "lab" / "group_vars" / "all.yml").read_text())
 
 
+def legacy_releases() -> tuple[str, str, str]:
+    """The legacy track's release the lab inventory deploys (group_vars/legacy_track.yml),
+    and the newest one the glance role knows (vars/main.yml: glance_venv_releases) with its
+    OpenStack name: what the legacy scenario starts on, and upgrades to."""
+    import yaml
+
+    deployed = yaml.safe_load((PROJECT / "inventory" / "lab" / "group_vars" / "legacy_track.yml").read_text())
+    releases = yaml.safe_load((PROJECT / "roles" / "glance" / "vars" / "main.yml").read_text())["glance_venv_releases"]
+    newest = max(releases, key=lambda version: tuple(int(part) for part in version.split(".")))
+    return deployed["glance_venv_version"], newest, releases[newest]
+
+
 @pytest.fixture(scope="session")
 def os_env(nodes):
     """Environment for the real OpenStack clients, as an admin of the lab Keystone."""

@@ -69,3 +69,12 @@ def test_two_servers_out_in_one_snapshot_are_counted():
 def test_a_server_whose_check_failed_once_still_serves():
     watch = _watch((1.0, "lb-1", {"a": "DOWN", "b": "UP 1/2", "c": "UP"}))
     assert watch.most_out_at_once() == 1
+
+
+def test_legacy_releases_come_from_the_inventory_and_the_role():
+    from testlib.cluster import legacy_releases
+
+    deployed, newest, name = legacy_releases()
+    # The scenario upgrades: the inventory's release must be one the role knows, and older.
+    assert deployed != newest and name.isalpha() and name.islower()
+    assert tuple(map(int, deployed.split("."))) < tuple(map(int, newest.split(".")))

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 import requests
 
-from testlib.cluster import haproxy_servers, ipv4, node_names, registry_requests, wait_for
+from testlib.cluster import haproxy_servers, ipv4, legacy_releases, node_names, registry_requests, wait_for
 
-VERSION = "19.0.4"  # inventory/lab/group_vars/legacy_track.yml; test_5 upgrades it
+VERSION = legacy_releases()[0]  # test_5 upgrades it
 
 
 @pytest.mark.parametrize("unit", ["glance-registry", "glance-api"])

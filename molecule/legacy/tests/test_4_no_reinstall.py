@@ -6,9 +6,9 @@ service restarts (new main PID, new start time)."""
 
 from __future__ import annotations
 
-from testlib.cluster import INVENTORY, playbook, recap
+from testlib.cluster import INVENTORY, legacy_releases, playbook, recap
 
-VERSION = "19.0.4"  # inventory/lab/group_vars/legacy_track.yml; test_5 upgrades it
+VERSION = legacy_releases()[0]  # test_5 upgrades it
 VENV = f"/opt/glance-{VERSION}"
 INSTALLED = [f"{VENV}/bin/python3", f"{VENV}/lib/python3.11/site-packages/glance-{VERSION}.dist-info",
              f"{VENV}/lib/python3.11/site-packages/PyMySQL-0.9.3.dist-info"]

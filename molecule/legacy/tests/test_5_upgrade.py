@@ -14,11 +14,11 @@ import time
 import pytest
 import requests
 
-from testlib.cluster import INVENTORY, incident_report, ipv4, playbook
+from testlib.cluster import INVENTORY, incident_report, ipv4, legacy_releases, playbook
 
 from testlib.loadgen import Stream
 
-OLD, NEW = "19.0.4", "20.2.0"
+OLD, NEW, NEW_NAME = legacy_releases()
 
 
 @pytest.fixture(scope="module")
@@ -117,7 +117,7 @@ def test_upgrade_keeps_every_image(nodes, api, image_url):
         assert node.file(f"/opt/glance-{OLD}/bin/glance-api").exists
     version = nodes[0].check_output(f"runuser -u glance -- /opt/glance-{NEW}/bin/glance-manage "
                                     "--config-file /etc/glance/glance-api.conf db_version")
-    assert version.strip().startswith("ussuri"), version
+    assert version.strip().startswith(NEW_NAME), version
     for image_id, digest in images.items():
         assert sha256(api, image_id) == digest
     data = os.urandom(2 << 20)

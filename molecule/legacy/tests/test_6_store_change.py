@@ -14,12 +14,12 @@ from __future__ import annotations
 import hashlib
 import os
 
-from testlib.cluster import flat, incident_report, recap
+from testlib.cluster import flat, incident_report, legacy_releases, recap
 
 from testlib.day2 import default_store_line, reconfigure, under_load
 
 
-RUNNING = ("-e", "glance_venv_version=20.2.0")
+RUNNING = ("-e", f"glance_venv_version={legacy_releases()[1]}")  # test_5 upgraded to it
 
 
 def test_a_run_that_would_change_the_release_is_refused(nodes):
@@ -28,7 +28,7 @@ def test_a_run_that_would_change_the_release_is_refused(nodes):
     run = reconfigure("-e", "glance_default_store=swift")
     assert run.returncode != 0
     out = flat(run.stdout)
-    assert "runs glance-api from /opt/glance-20.2.0/bin/glance-api" in out, out[-3000:]
+    assert f"runs glance-api from /opt/glance-{legacy_releases()[1]}/bin/glance-api" in out, out[-3000:]
     assert "This playbook only switches the store" in out
     assert [n.check_output("sha256sum /etc/glance/glance-api.conf /etc/systemd/system/glance-api.service")
             for n in nodes] == before
