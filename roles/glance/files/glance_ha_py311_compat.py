@@ -8,6 +8,8 @@ library, so none of those packages has to be edited for it:
 - `collections.MutableMapping`, `collections.Iterable`, ... (moved to collections.abc in
   3.3, aliases removed in 3.10): dnspython 1.15, oslo.context, glance's registry client.
 - `inspect.getargspec` and `inspect.formatargspec` (removed in 3.11): vine, PasteDeploy.
+- `fractions.gcd` (removed in 3.9; `math.gcd`): networkx 2.x, which taskflow, and so
+  glance's image import flows and `glance.opts` (the configuration check), import.
 
 Installed by the glance role (files/glance_ha_py311_compat.py) when glance_install_method
 is venv; only this venv loads it.
@@ -17,11 +19,16 @@ from __future__ import annotations
 
 import collections
 import collections.abc
+import fractions
 import inspect
+import math
 
 for _name in collections.abc.__all__:
     if not hasattr(collections, _name):
         setattr(collections, _name, getattr(collections.abc, _name))
+
+if not hasattr(fractions, "gcd"):
+    fractions.gcd = math.gcd
 
 if not hasattr(inspect, "ArgSpec"):
     inspect.ArgSpec = collections.namedtuple("ArgSpec", "args varargs keywords defaults")

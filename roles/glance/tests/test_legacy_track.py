@@ -76,6 +76,8 @@ def test_compat_module_restores_what_311_removed():
         "spec = inspect.getargspec(f)\n"
         "assert spec == (['a', 'b'], 'args', 'kw', (1,)), spec\n"
         "assert inspect.formatargspec(*spec) == '(a, b=1, *args, **kw)', inspect.formatargspec(*spec)\n"
+        "from fractions import gcd\n"
+        "assert gcd(12, 18) == 6\n"
     )
     run = subprocess.run([sys.executable, "-c", code], cwd=ROLE / "files", capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
