@@ -114,7 +114,15 @@ def since(nodes):
     return nodes[0].check_output("date '+%F %T'")
 
 
-def test_a_changed_setting_of_every_service_rolls_with_no_failed_request(api, images, nodes, vip, since, os_env):
+@pytest.fixture(scope="module")
+def accounts(nodes):
+    """The account glance connects as before the change, and the other one of the pair."""
+    first = connects_as(nodes[0])
+    return first, {"glance": "glance_b", "glance_b": "glance"}[first]
+
+
+def test_a_changed_setting_of_every_service_rolls_with_no_failed_request(api, images, nodes, vip, since, os_env,
+                                                                         accounts):
     run, stream, uploads, watch, before, after, holder = rolled(
         api, images, nodes, vip, ["-e", json.dumps(CHANGED | SECRETS)])
     try:
@@ -124,8 +132,8 @@ def test_a_changed_setting_of_every_service_rolls_with_no_failed_request(api, im
                 assert line in node.file(path).content_string, (node.backend.host, path)
             assert "interval 2" in node.file("/etc/keepalived/keepalived.conf").content_string
         # The new password went to the second account; the old one is gone with its password.
-        assert [connects_as(n) for n in nodes] == ["glance_b"] * len(nodes)
-        assert db_accounts(nodes[0]) == {"glance_b"}
+        assert [connects_as(n) for n in nodes] == [accounts[1]] * len(nodes)
+        assert db_accounts(nodes[0]) == {accounts[1]}
         assert service_login(os_env, SECRETS["glance_service_password"]) == 201
         assert service_login(os_env, lab_vars()["glance_service_password"]) == 401
         assert stats_page(nodes, SECRETS["haproxy_stats_password"]) == [200] * len(nodes)
@@ -139,7 +147,7 @@ def test_a_changed_setting_of_every_service_rolls_with_no_failed_request(api, im
             api.delete(image_id)
 
 
-def test_and_back_the_same_way(api, images, nodes, vip, since, os_env):
+def test_and_back_the_same_way(api, images, nodes, vip, since, os_env, accounts):
     run, stream, uploads, watch, before, after, _ = rolled(api, images, nodes, vip, [])
     try:
         assert_rolled(run, stream, uploads, watch, before, after, nodes, since)
@@ -148,8 +156,8 @@ def test_and_back_the_same_way(api, images, nodes, vip, since, os_env):
                 assert line not in node.file(path).content_string, (node.backend.host, path)
         assert stats_page(nodes, lab_vars()["haproxy_stats_password"]) == [200] * len(nodes)
         assert service_login(os_env, lab_vars()["glance_service_password"]) == 201
-        assert [connects_as(n) for n in nodes] == ["glance"] * len(nodes)
-        assert db_accounts(nodes[0]) == {"glance"}
+        assert [connects_as(n) for n in nodes] == [accounts[0]] * len(nodes)
+        assert db_accounts(nodes[0]) == {accounts[0]}
     finally:
         for image_id, _ in uploads.done:
             api.delete(image_id)
