@@ -31,13 +31,9 @@ SECRET_WORDS = ("password", "secret", "token", "key")
 
 def _glance_options(service: str) -> list:
     from glance import opts
+    from keystonemiddleware import opts as ksm_opts
     listing = opts.list_api_opts() if service == "api" else opts.list_registry_opts()
-    try:
-        from keystonemiddleware import opts as ksm_opts
-        listing += ksm_opts.list_auth_token_opts()
-    except ImportError:  # pragma: no cover - glance depends on it
-        pass
-    return listing
+    return listing + ksm_opts.list_auth_token_opts()
 
 
 def _register_stores(conf: cfg.ConfigOpts) -> None:
@@ -65,14 +61,13 @@ def _group(conf: cfg.ConfigOpts, section: str):
     return conf if section == "DEFAULT" else conf[section]
 
 
-def check(service: str, path: str, options: list | None = None) -> list[str]:
+def check(service: str, path: str) -> list[str]:
     """The bad values of the file, one line each."""
     conf = cfg.ConfigOpts()
-    for group, opts in _glance_options(service) if options is None else options:
+    for group, opts in _glance_options(service):
         conf.register_opts(opts, group=group)
     conf(args=[], project="glance", default_config_files=[path], default_config_dirs=[])
-    if options is None:
-        _register_stores(conf)
+    _register_stores(conf)
     errors = []
     for section, key in _sections(path):
         name = key.replace("-", "_")
