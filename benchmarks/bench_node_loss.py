@@ -33,6 +33,7 @@ import time
 
 from labctl import Lab, dexec, sh
 from testlib.loadgen import Stream
+from testlib.network import Route
 
 PROFILES = {
     # The roles' defaults with the lab inventory (Galera at 10 s: docs/lab.md).
@@ -47,12 +48,6 @@ FIRED = {
     "galera": "mariadbd.*(non-primary|suspecting node|declaring .* stable)",
     "gluster": "has not responded in the last|disconnected from",
 }
-
-
-def route_of(node: str) -> tuple[str, str]:
-    """The node's interface and gateway (the cut sets the interface down, which drops the route)."""
-    fields = dexec(node, "ip -o -4 route show default").split()
-    return fields[fields.index("dev") + 1], fields[fields.index("via") + 1]
 
 
 def fired(lab: Lab, since: float) -> dict[str, int]:
@@ -102,7 +97,7 @@ def main() -> int:
     lab = Lab(args.inventory)
     image = lab.small_image()
     paths = [f"/v2/images/{image}", "/v2/images?limit=5", f"/v2/images/{image}/file"]
-    routes = {n: route_of(n) for n in lab.controllers}
+    routes = {n: Route.of(n) for n in lab.controllers}
     rows = []
     try:
         for profile in args.profiles.split(","):
@@ -111,20 +106,20 @@ def main() -> int:
             for event in args.events.split(","):
                 whole(lab)
                 victim = next(n for n in lab.controllers if n != lab.holder())
-                dev, gateway = routes[victim]
+                route = routes[victim]
                 frozen = lab.controllers if event == "stall" else [victim]
                 length = args.stall if event == "stall" else args.outage
                 since = time.time()
 
-                def start(event=event, frozen=frozen, victim=victim, dev=dev):
+                def start(event=event, frozen=frozen, route=route):
                     if event == "cut":
-                        dexec(victim, f"ip link set {dev} down")
+                        route.cut()
                     else:
                         sh("docker", "pause", *frozen)
 
-                def end(event=event, frozen=frozen, victim=victim, dev=dev, gateway=gateway):
+                def end(event=event, frozen=frozen, route=route):
                     if event == "cut":
-                        dexec(victim, f"ip link set {dev} up && ip route replace default via {gateway} dev {dev}")
+                        route.reconnect()
                     else:
                         sh("docker", "unpause", *frozen)
 
@@ -146,8 +141,8 @@ def main() -> int:
     finally:
         print("-- restoring this project's settings", file=sys.stderr, flush=True)
         sh("docker", "unpause", *lab.controllers, check=False)
-        for node, (dev, gateway) in routes.items():  # a cut an interruption left in place
-            dexec(node, f"ip link set {dev} up && ip route replace default via {gateway} dev {dev}", check=False)
+        for route in routes.values():  # a cut an interruption left in place
+            route.reconnect(check=False)
         lab.converge("glusterfs-volume,galera,haproxy")
         whole(lab)
 

@@ -73,10 +73,9 @@ PAUSE_TRIES = 5
 
 
 def paused_containers() -> list[str]:
-    """This lab's containers (molecule's label) that are paused now."""
-    out = docker("ps", "--filter", "label=org.glance-ha.lab=molecule", "--filter", "status=paused",
-                 "--format", "{{.Names}}", check=False).stdout
-    return sorted(out.split())
+    """The inventory's controllers (a molecule scenario's or the lab's) that are paused now."""
+    out = docker("ps", "--filter", "status=paused", "--format", "{{.Names}}", check=False).stdout
+    return sorted(set(out.split()) & set(node_names()))
 
 
 @contextlib.contextmanager

@@ -4,15 +4,24 @@ back by itself when the nodes boot (GlusterFS, Galera's saved Primary view, glan
 the orderly stop no member may start a cluster alone (the others might hold newer data or
 run one), and site.yml, the documented command, bootstraps the member holding every
 committed transaction and joins the rest. Every image downloads through the VIP with its
-checksum after each.
+checksum after each. And one controller lost without a goodbye (hung, or cut off): nothing
+waits past the bound the failure timeouts set, and it comes back by itself.
 
 Runs after the store changes (test_9_reconfigure); leaves the cluster whole.
 """
 
 from __future__ import annotations
 
-from testlib.cluster import INVENTORY, cluster_whole, docker, node_names, playbook, recap, wait_for
+import contextlib
+import os
+
+import pytest
+
+from testlib.cluster import (INVENTORY, cluster_whole, docker, healthcheck, incident_report, node_names, paused,
+                             playbook, recap, vip_holders, wait_for)
 from testlib.day2 import PLAYBOOK
+from testlib.loadgen import Stream
+from testlib.network import Route
 
 
 def _boot(names: list[str]) -> None:
@@ -78,3 +87,51 @@ def test_a_controller_down_stops_the_playbooks_before_any_change(nodes):
     run = playbook("site.yml", "--limit", down, inventory=INVENTORY)
     assert run.returncode == 0, run.stdout[-3000:]
     assert set(recap(run.stdout)) == {down} and recap(run.stdout)[down]["changed"] == 0, recap(run.stdout)
+
+
+# The longest a request through the VIP may take while one controller hangs or is cut off:
+# the longest stall the failure timeouts allow (docs/benchmarks.md, node loss).
+NODE_LOSS_BOUND = 20.0
+
+
+@pytest.mark.parametrize("event", ["hang", "cut"])
+def test_a_hung_or_cut_off_controller_delays_no_request_past_the_bound_and_comes_back(
+        event, api, image_url, os_session, vip, nodes):
+    """One controller that does not hold the VIP frozen (docker pause: a hung machine) or cut
+    off (its interface down: a partition) for 20 s under 20 requests/s (image show, listing,
+    64 KiB download): every request succeeds within NODE_LOSS_BOUND, what was sent to it
+    included (HAProxy sends it to another server after its server timeout). Then it comes back
+    by itself: its store probe passes again (it wrote while its brick was away: a probe file
+    that kept one name ended in a gfid split-brain and the node never returned), Galera has
+    every member, every HAProxy sees it UP."""
+    small = api.upload(f"node-loss-{event}", os.urandom(64 << 10))
+    victim = next(n for n in nodes if n not in vip_holders(nodes, vip))
+    name = victim.backend.host
+    route = Route.of(name)
+    frozen = contextlib.ExitStack()
+
+    def start():
+        if event == "cut":
+            route.cut()
+        else:
+            held, errors = frozen.enter_context(paused([name]))
+            assert held, errors
+
+    def end():
+        if event == "cut":
+            route.reconnect()
+        frozen.close()
+
+    paths = [f"/v2/images/{small}", "/v2/images?limit=5", f"/v2/images/{small}/file"]
+    stream = Stream(image_url, paths, rate=20, token=os_session.get_token(), timeout=NODE_LOSS_BOUND + 10)
+    since = nodes[0].check_output("date '+%F %T'")
+    try:
+        stream.run(45, events={5: start, 25: end})
+    finally:
+        end()
+    late = [f"{r.start:.1f}+{r.duration:.1f}s {r.status or r.error} {r.path}"
+            for r in stream.results if not r.ok or r.duration > NODE_LOSS_BOUND]
+    assert not late, f"{len(late)} late or failed: {late[:20]}\n{stream.summary()}\n" + incident_report(nodes, since)
+    wait_for(lambda: cluster_whole(nodes), f"{name} back in every service", timeout=300, interval=3)
+    assert healthcheck(victim) == 200
+    api.delete(small)

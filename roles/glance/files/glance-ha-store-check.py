@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import socket
 import subprocess
 import sys
 import threading
 import time
+import uuid
 
 
 def probe(store: str) -> None:
@@ -32,17 +34,41 @@ def probe(store: str) -> None:
         raise RuntimeError(f"{store} is not a mount point")
     directory = os.path.join(store, ".glance-ha")
     os.makedirs(directory, exist_ok=True)
-    path = os.path.join(directory, f"probe-{socket.gethostname()}")
+    prefix = f"probe-{socket.gethostname()}"
+    sweep(directory, prefix)
+    # A name is used once. A name written again (rename over it) while one brick is away
+    # gets a different gfid on that brick: AFR does not heal that without a
+    # favorite-child policy and every lookup of the name answers EIO, so the probe of
+    # a node that had been cut off (or of all three after a power loss) never passed again.
+    path = os.path.join(directory, f"{prefix}-{uuid.uuid4().hex}")
     payload = f"{time.time():.3f}\n".encode()
-    tmp = path + ".tmp"
-    with open(tmp, "wb") as handle:
-        handle.write(payload)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-    with open(path, "rb") as handle:
-        if handle.read() != payload:
-            raise RuntimeError("probe file read back differs")
+    try:
+        with open(path, "xb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        with open(path, "rb") as handle:
+            if handle.read() != payload:
+                raise RuntimeError("probe file read back differs")
+    finally:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass  # the write's verdict stands; the next sweep removes it
+
+
+def sweep(directory: str, prefix: str) -> None:
+    """Remove this node's probe files an interrupted probe left (best effort)."""
+    # Exactly this node's names (and the fixed name and .tmp of earlier versions), not
+    # those of a node whose hostname merely starts with this one's.
+    own = re.compile(re.escape(prefix) + r"(-[0-9a-f]{32}|\.tmp)?")
+    for name in os.listdir(directory):
+        if own.fullmatch(name):
+            try:
+                os.unlink(os.path.join(directory, name))
+            except OSError:
+                # Not this probe's verdict: the write below says whether the store works.
+                pass
 
 
 class Prober:

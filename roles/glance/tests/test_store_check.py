@@ -18,7 +18,7 @@ def test_a_plain_directory_is_not_a_usable_store(tmp_path):
 def test_a_mount_that_takes_writes_is_healthy(monkeypatch, tmp_path):
     monkeypatch.setattr(store_check.os.path, "ismount", lambda path: True)
     assert store_check.Prober(str(tmp_path)).check(timeout=2) is None
-    assert list((tmp_path / ".glance-ha").iterdir())
+    assert (tmp_path / ".glance-ha").is_dir()
 
 
 def test_a_hung_probe_counts_as_unusable_and_is_not_stacked(monkeypatch, tmp_path):
@@ -82,3 +82,33 @@ def test_a_donor_keeps_serving(monkeypatch, tmp_path):
     _fake_mariadb(monkeypatch, tmp_path,
                   "printf 'wsrep_cluster_status\\tPrimary\\nwsrep_local_state_comment\\tDonor/Desynced\\n'")
     assert store_check.galera(2) is None
+
+
+def test_every_probe_uses_a_fresh_name_and_leaves_none(monkeypatch, tmp_path):
+    """A name reused while a brick is away ends in a gfid split-brain (EIO forever)."""
+    monkeypatch.setattr(store_check.os.path, "ismount", lambda path: True)
+    names = []
+    real_open = open
+
+    def spy(path, mode="r", *args, **kwargs):
+        if "x" in mode:
+            names.append(os.path.basename(path))
+        return real_open(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", spy)
+    for _ in range(3):
+        store_check.probe(str(tmp_path))
+    assert len(set(names)) == 3
+    assert not list((tmp_path / ".glance-ha").iterdir())
+
+
+def test_sweep_removes_only_this_nodes_leftovers(monkeypatch, tmp_path):
+    monkeypatch.setattr(store_check.socket, "gethostname", lambda: "ctl-1")
+    directory = tmp_path / ".glance-ha"
+    directory.mkdir()
+    mine = ["probe-ctl-1", "probe-ctl-1.tmp", "probe-ctl-1-" + "a" * 32]
+    others = ["probe-ctl-10-" + "b" * 32, "probe-ctl-2", "probe-ctl-1-x"]
+    for name in mine + others:
+        (directory / name).write_text("x")
+    store_check.sweep(str(directory), "probe-ctl-1")
+    assert sorted(p.name for p in directory.iterdir()) == sorted(others)
