@@ -64,7 +64,7 @@ class Lab:
         return haproxy.rows(dexec(node, haproxy.SHOW_STAT, check=check))
 
     def servers(self, node: str) -> dict[tuple[str, str], str]:
-        """Status of each checked server (the unchecked last-resort backups left out)."""
+        """Status of each checked server (the last-resort backups left out)."""
         return {key: row["status"] for key, row in haproxy.server_status(dexec(node, haproxy.SHOW_STAT, check=False)).items()}
 
     def wait_whole(self, timeout: float = 300) -> None:
