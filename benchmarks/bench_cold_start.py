@@ -14,14 +14,13 @@ processes used; then the time one password login takes.
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from labctl import LAB_VARS, Lab, dexec
+from labctl import LAB_VARS, Lab, dexec, bench_parser
 from testlib.loadgen import Stream
 
 # CPU seconds of every process running on a host (utime + stime, in clock ticks of 1/100 s).
@@ -49,8 +48,7 @@ def phase(lab: Lab, name: str, paths: list[str], args) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-i", "--inventory", default="inventory/lab/hosts.yml")
+    parser = bench_parser(__doc__)
     parser.add_argument("--rate", type=float, default=10.0)
     parser.add_argument("--duration", type=float, default=15.0)
     args = parser.parse_args()

@@ -16,7 +16,6 @@ medians. The weight the lab had is put back at the end.
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import subprocess
@@ -26,7 +25,7 @@ from pathlib import Path
 
 import yaml
 
-from labctl import BIN, PROJECT, Lab
+from labctl import BIN, PROJECT, Lab, bench_parser
 from testlib.loadgen import Stream
 
 SHARES = Path("/sys/fs/cgroup/cpu/docker/cpu.shares")
@@ -65,8 +64,7 @@ def no_change_run(inventory: str) -> float:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("-i", "--inventory", default="inventory/lab/hosts.yml")
+    ap = bench_parser(__doc__)
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--rate", type=float, default=5)
     args = ap.parse_args()

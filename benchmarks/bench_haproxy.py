@@ -14,11 +14,10 @@ The lab gets this project's settings back at the end.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 
-from labctl import Lab, dexec, sh
+from labctl import Lab, dexec, sh, bench_parser
 from testlib.loadgen import Stream
 
 def published(balance: str, every_ms: int, rise: int, fall: int) -> dict:
@@ -58,8 +57,7 @@ def heal(mode: str, node: str) -> None:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("-i", "--inventory", default="inventory/lab/hosts.yml")
+    ap = bench_parser(__doc__)
     ap.add_argument("--profiles", default=",".join(PROFILES))
     ap.add_argument("--modes", default="kill,hang")
     ap.add_argument("--rate", type=float, default=20)

@@ -26,12 +26,11 @@ dropping a brick in their log). The lab gets this project's settings back at the
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
 
-from labctl import Lab, dexec, sh
+from labctl import Lab, dexec, sh, bench_parser
 from testlib.loadgen import Stream
 from testlib.network import Route
 
@@ -84,8 +83,7 @@ def whole(lab: Lab) -> None:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("-i", "--inventory", default="inventory/lab/hosts.yml")
+    ap = bench_parser(__doc__)
     ap.add_argument("--profiles", default=",".join(PROFILES))
     ap.add_argument("--events", default="hang,cut,stall")
     ap.add_argument("--rate", type=float, default=20)

@@ -12,7 +12,6 @@ successful answers. The last target should be the lab's own default (file).
 
 from __future__ import annotations
 
-import argparse
 import os
 import re
 import subprocess
@@ -20,7 +19,7 @@ import sys
 import threading
 import time
 
-from labctl import BIN, PROJECT, Lab
+from labctl import BIN, PROJECT, Lab, bench_parser
 from testlib.loadgen import Stream, gap
 
 def run_playbook(inventory: str, target: str) -> tuple[subprocess.CompletedProcess, float]:
@@ -51,8 +50,7 @@ def rolling_seconds(output: str) -> float | None:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("-i", "--inventory", default="inventory/lab/hosts.yml")
+    ap = bench_parser(__doc__)
     ap.add_argument("--stores", default="swift,file")
     ap.add_argument("--rate", type=float, default=20)
     args = ap.parse_args()

@@ -11,7 +11,6 @@ measurement, so no read is served from memory by an earlier one.
 
 from __future__ import annotations
 
-import argparse
 import os
 import re
 import sys
@@ -19,7 +18,7 @@ import time
 
 import requests
 
-from labctl import Lab, dexec, sh
+from labctl import Lab, dexec, sh, bench_parser
 from testlib import haproxy
 
 MOUNT = "/var/lib/glance/images"
@@ -46,8 +45,7 @@ def dd_seconds(out: str) -> float:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("-i", "--inventory", default="inventory/lab/hosts.yml")
+    ap = bench_parser(__doc__)
     ap.add_argument("--size-mib", type=int, default=1024)
     args = ap.parse_args()
     size = args.size_mib << 20

@@ -14,11 +14,10 @@ there is spurious, nobody failed).
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 
-from labctl import Lab, dexec, sh
+from labctl import Lab, dexec, sh, bench_parser
 from testlib.loadgen import Stream, gap
 
 BURN = "for i in $(seq $(( $(nproc) * 2 ))); do timeout {s} sh -c 'while :; do :; done' & done; wait"
@@ -34,8 +33,7 @@ def vrrp_moves(lab: Lab, since: float) -> int:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("-i", "--inventory", default="inventory/lab/hosts.yml")
+    ap = bench_parser(__doc__)
     ap.add_argument("--adverts", default="1,0.1,0.03,0.01")
     ap.add_argument("--rate", type=float, default=50)
     ap.add_argument("--duration", type=float, default=15)

@@ -8,6 +8,7 @@ Nothing here is a test: the benchmark scripts print figures, the molecule tests 
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -31,6 +32,13 @@ LAB_VARS = yaml.safe_load((PROJECT / "inventory" / "lab" / "group_vars" / "all.y
 
 def sh(*args: str, check: bool = True, timeout: float = 900) -> subprocess.CompletedProcess:
     return subprocess.run(args, check=check, capture_output=True, text=True, timeout=timeout)
+
+
+def bench_parser(doc: str) -> argparse.ArgumentParser:
+    """A benchmark's command line: its docstring as help, and the lab's inventory (-i)."""
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("-i", "--inventory", default="inventory/lab/hosts.yml", help="the lab's inventory")
+    return ap
 
 
 def dexec(node: str, cmd: str, check: bool = True) -> str:
