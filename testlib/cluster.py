@@ -8,6 +8,7 @@ testinfra's `host` fixture runs a test once per node; the cluster tests need nam
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 import re
@@ -33,9 +34,16 @@ GLANCE_UID = 42415
 INVENTORY = os.environ.get("MOLECULE_INVENTORY_FILE", "")
 
 
+@functools.cache
+def _controllers() -> tuple[str, ...]:
+    # ansible-inventory runs once per session: the autouse fixture nothing_left_paused asks
+    # after every test (0.4 s a read).
+    return tuple(sorted(AnsibleRunner(INVENTORY).get_hosts("controllers")))
+
+
 def node_names() -> list[str]:
     """The scenario's controllers, in platform order."""
-    return sorted(AnsibleRunner(INVENTORY).get_hosts("controllers"))
+    return list(_controllers())
 
 
 def session_nodes() -> list:

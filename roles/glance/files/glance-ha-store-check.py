@@ -28,14 +28,16 @@ import time
 import uuid
 
 
-def probe(store: str) -> None:
-    """Raise when the store cannot take and return a write."""
+def probe(store: str, sweep_first: bool = True) -> bool:
+    """Raise when the store cannot take and return a write; else whether the probe file
+    is gone again (False: a sweep is due). `sweep_first`: remove leftovers before."""
     if not os.path.ismount(store):
         raise RuntimeError(f"{store} is not a mount point")
     directory = os.path.join(store, ".glance-ha")
     os.makedirs(directory, exist_ok=True)
     prefix = f"probe-{socket.gethostname()}"
-    sweep(directory, prefix)
+    if sweep_first:
+        sweep(directory, prefix)
     # A name is used once. A name written again (rename over it) while one brick is away
     # gets a different gfid on that brick: AFR does not heal that without a
     # favorite-child policy and every lookup of the name answers EIO, so the probe of
@@ -53,8 +55,10 @@ def probe(store: str) -> None:
     finally:
         try:
             os.unlink(path)
+            removed = True
         except OSError:
-            pass  # the write's verdict stands; the next sweep removes it
+            removed = False  # the write's verdict stands; the next sweep removes it
+    return removed
 
 
 def sweep(directory: str, prefix: str) -> None:
@@ -78,13 +82,17 @@ class Prober:
         self.store = store
         self.thread: threading.Thread | None = None
         self.error: str | None = None
+        # Leftovers are looked for at start (earlier versions' names, a killed probe's
+        # file) and after a probe that could not remove its file: not on every probe.
+        self.sweep_due = True
 
     def _run(self) -> None:
         try:
-            probe(self.store)
+            self.sweep_due = not probe(self.store, sweep_first=self.sweep_due)
             self.error = None
         except Exception as err:  # every failure means "unusable"; say which
             self.error = f"{type(err).__name__}: {err}"
+            self.sweep_due = True  # it may have left its file
 
     def check(self, timeout: float) -> str | None:
         """None when healthy, else the reason."""

@@ -25,7 +25,7 @@ def test_a_hung_probe_counts_as_unusable_and_is_not_stacked(monkeypatch, tmp_pat
     release = threading.Event()
     started = []
 
-    def hang(store):
+    def hang(store, sweep_first=True):
         started.append(store)
         release.wait(10)
 
@@ -112,3 +112,28 @@ def test_sweep_removes_only_this_nodes_leftovers(monkeypatch, tmp_path):
         (directory / name).write_text("x")
     store_check.sweep(str(directory), "probe-ctl-1")
     assert sorted(p.name for p in directory.iterdir()) == sorted(others)
+
+
+def test_leftovers_are_swept_at_start_and_after_a_failed_probe_only(monkeypatch, tmp_path):
+    """The directory listing is not part of every probe (one every 2 s on the FUSE mount)."""
+    monkeypatch.setattr(store_check.os.path, "ismount", lambda path: True)
+    sweeps = []
+    real_sweep = store_check.sweep
+    monkeypatch.setattr(store_check, "sweep", lambda *a: sweeps.append(a) or real_sweep(*a))
+    directory = tmp_path / ".glance-ha"
+    directory.mkdir()
+    (directory / f"probe-{store_check.socket.gethostname()}").write_text("old fixed name")
+    prober = store_check.Prober(str(tmp_path))
+    assert prober.check(timeout=2) is None
+    assert not list(directory.iterdir()) and len(sweeps) == 1
+    assert prober.check(timeout=2) is None
+    assert len(sweeps) == 1
+    def read_only(fd):
+        raise OSError(30, "Read-only file system")
+
+    real_fsync = store_check.os.fsync
+    monkeypatch.setattr(store_check.os, "fsync", read_only)
+    assert "Read-only" in prober.check(timeout=2)
+    monkeypatch.setattr(store_check.os, "fsync", real_fsync)
+    assert prober.check(timeout=2) is None
+    assert len(sweeps) == 2
