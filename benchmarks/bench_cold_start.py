@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from labctl import LAB_VARS, Lab, dexec, bench_parser
+from labctl import LAB_VARS, Lab, dexec, bench_args
 from testlib.loadgen import Stream
 
 # CPU seconds of every process running on a host (utime + stime, in clock ticks of 1/100 s).
@@ -48,10 +48,7 @@ def phase(lab: Lab, name: str, paths: list[str], args) -> None:
 
 
 def main() -> int:
-    parser = bench_parser(__doc__)
-    parser.add_argument("--rate", type=float, default=10.0)
-    parser.add_argument("--duration", type=float, default=15.0)
-    args = parser.parse_args()
+    args = bench_args(__doc__, rate=10.0, duration=15.0)
     lab = Lab(args.inventory)
     image = lab.small_image("bench-cold", 1 << 20)
     paths = [f"/v2/images/{image}", "/v2/images", f"/v2/images/{image}/file"]

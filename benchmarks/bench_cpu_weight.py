@@ -25,7 +25,7 @@ from pathlib import Path
 
 import yaml
 
-from labctl import BIN, PROJECT, Lab, bench_parser
+from labctl import BIN, PROJECT, Lab, bench_args
 from testlib.loadgen import Stream
 
 SHARES = Path("/sys/fs/cgroup/cpu/docker/cpu.shares")
@@ -64,10 +64,7 @@ def no_change_run(inventory: str) -> float:
 
 
 def main() -> int:
-    ap = bench_parser(__doc__)
-    ap.add_argument("--rounds", type=int, default=2)
-    ap.add_argument("--rate", type=float, default=5)
-    args = ap.parse_args()
+    args = bench_args(__doc__, rounds=2, rate=5.0)
     if not SHARES.exists():
         print(f"{SHARES} does not exist: no cgroup v1 CPU controller, or no container runs")
         return 1

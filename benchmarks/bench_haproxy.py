@@ -17,7 +17,7 @@ from __future__ import annotations
 import sys
 import time
 
-from labctl import Lab, dexec, sh, bench_parser
+from labctl import Lab, dexec, sh, bench_args
 from testlib.loadgen import Stream
 
 def published(balance: str, every_ms: int, rise: int, fall: int) -> dict:
@@ -57,45 +57,36 @@ def heal(mode: str, node: str) -> None:
 
 
 def main() -> int:
-    ap = bench_parser(__doc__)
-    ap.add_argument("--profiles", default=",".join(PROFILES))
-    ap.add_argument("--modes", default="kill,hang")
-    ap.add_argument("--rate", type=float, default=20)
-    ap.add_argument("--duration", type=float, default=40)
-    ap.add_argument("--fail-at", type=float, default=10)
-    args = ap.parse_args()
+    args = bench_args(
+        __doc__, profiles=",".join(PROFILES), modes="kill,hang", rate=20.0, duration=40.0, fail_at=10.0)
 
     lab = Lab(args.inventory)
     image = lab.small_image()
     rows = []
-    try:
-        for profile in args.profiles.split(","):
-            print(f"-- rendering profile {profile}", file=sys.stderr, flush=True)
-            lab.converge("haproxy-config", PROFILES[profile] or None)
-            for mode in args.modes.split(","):
-                lab.wait_whole()
-                holder = lab.holder()
-                victim = next(n for n in lab.controllers if n != holder)
-                stamp = {}
 
-                def failure(mode=mode, victim=victim, stamp=stamp):
-                    stamp["t"] = time.time()
-                    fail(mode, victim)
+    def measure(profile: str) -> None:
+        for mode in args.modes.split(","):
+            lab.wait_whole()
+            holder = lab.holder()
+            victim = next(n for n in lab.controllers if n != holder)
+            stamp = {}
 
-                stream = Stream(lab.image_url, [f"/v2/images/{image}", f"/v2/images/{image}/file"],
-                                rate=args.rate, token=lab.token(), timeout=120)
-                stream.run(args.duration, events={args.fail_at: failure})
-                time.sleep(1)
-                down = lab.journal_first(holder, f"glance_api/{victim} is DOWN", stamp["t"])
-                heal(mode, victim)
-                slowest = max(r.duration for r in stream.results)
-                rows.append((profile, mode, len(stream.results), len(stream.failed),
-                             f"{down - stamp['t']:.2f} s" if down else "never", f"{slowest:.2f} s"))
-                print(f"   {profile} {mode}: {stream.summary()}", file=sys.stderr, flush=True)
-    finally:
-        print("-- restoring this project's settings", file=sys.stderr, flush=True)
-        lab.converge("haproxy-config")
-        lab.wait_whole()
+            def failure(mode=mode, victim=victim, stamp=stamp):
+                stamp["t"] = time.time()
+                fail(mode, victim)
+
+            stream = Stream(lab.image_url, [f"/v2/images/{image}", f"/v2/images/{image}/file"],
+                            rate=args.rate, token=lab.token(), timeout=120)
+            stream.run(args.duration, events={args.fail_at: failure})
+            time.sleep(1)
+            down = lab.journal_first(holder, f"glance_api/{victim} is DOWN", stamp["t"])
+            heal(mode, victim)
+            slowest = max(r.duration for r in stream.results)
+            rows.append((profile, mode, len(stream.results), len(stream.failed),
+                         f"{down - stamp['t']:.2f} s" if down else "never", f"{slowest:.2f} s"))
+            print(f"   {profile} {mode}: {stream.summary()}", file=sys.stderr, flush=True)
+
+    lab.under_profiles(args.profiles, PROFILES, "haproxy-config", measure, lab.wait_whole)
 
     print(f"\nglance-api failure under {args.rate:g} req/s through the VIP "
           f"({args.duration:g} s, failure at {args.fail_at:g} s)")

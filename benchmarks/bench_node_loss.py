@@ -30,7 +30,7 @@ import json
 import sys
 import time
 
-from labctl import Lab, dexec, sh, bench_parser
+from labctl import Lab, dexec, sh, bench_args
 from testlib.loadgen import Stream
 from testlib.network import Route
 
@@ -83,66 +83,58 @@ def whole(lab: Lab) -> None:
 
 
 def main() -> int:
-    ap = bench_parser(__doc__)
-    ap.add_argument("--profiles", default=",".join(PROFILES))
-    ap.add_argument("--events", default="hang,cut,stall")
-    ap.add_argument("--rate", type=float, default=20)
-    ap.add_argument("--outage", type=float, default=20)
-    ap.add_argument("--stall", type=float, default=5)
-    ap.add_argument("--client-timeout", type=float, default=30)
-    args = ap.parse_args()
+    args = bench_args(
+        __doc__, profiles=",".join(PROFILES), events="hang,cut,stall", rate=20.0, outage=20.0, stall=5.0, client_timeout=30.0)
 
     lab = Lab(args.inventory)
     image = lab.small_image()
     paths = [f"/v2/images/{image}", "/v2/images?limit=5", f"/v2/images/{image}/file"]
     routes = {n: Route.of(n) for n in lab.controllers}
     rows = []
-    try:
-        for profile in args.profiles.split(","):
-            print(f"-- rendering profile {profile}", file=sys.stderr, flush=True)
-            lab.converge("glusterfs-volume,galera,haproxy", PROFILES[profile] or None)
-            for event in args.events.split(","):
-                whole(lab)
-                victim = next(n for n in lab.controllers if n != lab.holder())
-                route = routes[victim]
-                frozen = lab.controllers if event == "stall" else [victim]
-                length = args.stall if event == "stall" else args.outage
-                since = time.time()
 
-                def start(event=event, frozen=frozen, route=route):
-                    if event == "cut":
-                        route.cut()
-                    else:
-                        sh("docker", "pause", *frozen)
+    def measure(profile: str) -> None:
+        for event in args.events.split(","):
+            whole(lab)
+            victim = next(n for n in lab.controllers if n != lab.holder())
+            route = routes[victim]
+            frozen = lab.controllers if event == "stall" else [victim]
+            length = args.stall if event == "stall" else args.outage
+            since = time.time()
 
-                def end(event=event, frozen=frozen, route=route):
-                    if event == "cut":
-                        route.reconnect()
-                    else:
-                        sh("docker", "unpause", *frozen)
+            def start(event=event, frozen=frozen, route=route):
+                if event == "cut":
+                    route.cut()
+                else:
+                    sh("docker", "pause", *frozen)
 
-                stream = Stream(lab.image_url, paths, rate=args.rate, token=lab.token(), timeout=args.client_timeout)
-                stream.run(length + 25, events={5: start, 5 + length: end})
-                time.sleep(2)
-                counts = fired(lab, since)
-                slowest = max(r.duration for r in stream.results)
-                over = sum(1 for r in stream.results if r.duration > 5 or not r.ok)
-                rows.append((profile, event, len(stream.results), len(stream.failed), over, f"{slowest:.2f} s",
-                             counts["galera"], counts["gluster"]))
-                kinds = {}
-                for r in stream.results:
-                    if r.duration > 5 or not r.ok:
-                        kind = "download" if r.path.endswith("/file") else "list" if "?" in r.path else "show"
-                        kinds[kind] = kinds.get(kind, 0) + 1
-                print(f"   {profile} {event}: {stream.summary()} {counts}; over 5 s or failed by request: {kinds}",
-                      file=sys.stderr, flush=True)
-    finally:
-        print("-- restoring this project's settings", file=sys.stderr, flush=True)
+            def end(event=event, frozen=frozen, route=route):
+                if event == "cut":
+                    route.reconnect()
+                else:
+                    sh("docker", "unpause", *frozen)
+
+            stream = Stream(lab.image_url, paths, rate=args.rate, token=lab.token(), timeout=args.client_timeout)
+            stream.run(length + 25, events={5: start, 5 + length: end})
+            time.sleep(2)
+            counts = fired(lab, since)
+            slowest = max(r.duration for r in stream.results)
+            over = sum(1 for r in stream.results if r.duration > 5 or not r.ok)
+            rows.append((profile, event, len(stream.results), len(stream.failed), over, f"{slowest:.2f} s",
+                         counts["galera"], counts["gluster"]))
+            kinds = {}
+            for r in stream.results:
+                if r.duration > 5 or not r.ok:
+                    kind = "download" if r.path.endswith("/file") else "list" if "?" in r.path else "show"
+                    kinds[kind] = kinds.get(kind, 0) + 1
+            print(f"   {profile} {event}: {stream.summary()} {counts}; over 5 s or failed by request: {kinds}",
+                  file=sys.stderr, flush=True)
+
+    def cleanup() -> None:
         sh("docker", "unpause", *lab.controllers, check=False)
         for route in routes.values():  # a cut an interruption left in place
             route.reconnect(check=False)
-        lab.converge("glusterfs-volume,galera,haproxy")
-        whole(lab)
+
+    lab.under_profiles(args.profiles, PROFILES, "glusterfs-volume,galera,haproxy", measure, lambda: whole(lab), cleanup)
 
     print(f"\nNode loss under {args.rate:g} req/s through the VIP (client timeout {args.client_timeout:g} s; outage {args.outage:g} s, "
           f"stall {args.stall:g} s; profiles: {PROFILES})")

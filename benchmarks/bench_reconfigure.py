@@ -19,7 +19,7 @@ import sys
 import threading
 import time
 
-from labctl import BIN, PROJECT, Lab, bench_parser
+from labctl import BIN, PROJECT, Lab, bench_args
 from testlib.loadgen import Stream, gap
 
 def run_playbook(inventory: str, target: str) -> tuple[subprocess.CompletedProcess, float]:
@@ -50,10 +50,7 @@ def rolling_seconds(output: str) -> float | None:
 
 
 def main() -> int:
-    ap = bench_parser(__doc__)
-    ap.add_argument("--stores", default="swift,file")
-    ap.add_argument("--rate", type=float, default=20)
-    args = ap.parse_args()
+    args = bench_args(__doc__, stores="swift,file", rate=20.0)
 
     lab = Lab(args.inventory)
     image = lab.small_image("bench-reconfigure", 4 << 20)

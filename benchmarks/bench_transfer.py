@@ -18,7 +18,7 @@ import time
 
 import requests
 
-from labctl import Lab, dexec, sh, bench_parser
+from labctl import Lab, dexec, sh, bench_args
 from testlib import haproxy
 
 MOUNT = "/var/lib/glance/images"
@@ -45,9 +45,7 @@ def dd_seconds(out: str) -> float:
 
 
 def main() -> int:
-    ap = bench_parser(__doc__)
-    ap.add_argument("--size-mib", type=int, default=1024)
-    args = ap.parse_args()
+    args = bench_args(__doc__, size_mib=1024)
     size = args.size_mib << 20
 
     lab = Lab(args.inventory)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import sys
 import time
 
-from labctl import Lab, dexec, sh, bench_parser
+from labctl import Lab, dexec, sh, bench_args
 from testlib.loadgen import Stream, gap
 
 BURN = "for i in $(seq $(( $(nproc) * 2 ))); do timeout {s} sh -c 'while :; do :; done' & done; wait"
@@ -33,13 +33,7 @@ def vrrp_moves(lab: Lab, since: float) -> int:
 
 
 def main() -> int:
-    ap = bench_parser(__doc__)
-    ap.add_argument("--adverts", default="1,0.1,0.03,0.01")
-    ap.add_argument("--rate", type=float, default=50)
-    ap.add_argument("--duration", type=float, default=15)
-    ap.add_argument("--fail-at", type=float, default=5)
-    ap.add_argument("--busy", type=float, default=60)
-    args = ap.parse_args()
+    args = bench_args(__doc__, adverts="1,0.1,0.03,0.01", rate=50.0, duration=15.0, fail_at=5.0, busy=60.0)
 
     lab = Lab(args.inventory)
     rows = []

@@ -34,11 +34,15 @@ def sh(*args: str, check: bool = True, timeout: float = 900) -> subprocess.Compl
     return subprocess.run(args, check=check, capture_output=True, text=True, timeout=timeout)
 
 
-def bench_parser(doc: str) -> argparse.ArgumentParser:
-    """A benchmark's command line: its docstring as help, and the lab's inventory (-i)."""
+def bench_args(doc: str, **options: float | int | str) -> argparse.Namespace:
+    """A benchmark's parsed command line: its docstring as help, the lab's inventory (-i), and
+    one option per keyword (`fail_at=10.0` is `--fail-at`, typed as its default)."""
     ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("-i", "--inventory", default="inventory/lab/hosts.yml", help="the lab's inventory")
-    return ap
+    for name, default in options.items():
+        ap.add_argument("--" + name.replace("_", "-"), type=type(default), default=default,
+                        help=f"default {default}")
+    return ap.parse_args()
 
 
 def dexec(node: str, cmd: str, check: bool = True) -> str:
@@ -98,6 +102,23 @@ class Lab:
         run = subprocess.run(args, cwd=PROJECT, env=env, capture_output=True, text=True, timeout=1200)
         if run.returncode != 0:
             raise RuntimeError(run.stdout[-3000:] + run.stderr[-2000:])
+
+    def under_profiles(self, names: str, profiles: dict, tags: str, measure, settle, cleanup=None) -> None:
+        """measure(name) under each named settings profile in turn (site.yml --tags `tags` with
+        the profile's variables, then settle()); at the end, however it ends, cleanup() and the
+        project's own settings back."""
+        try:
+            for name in names.split(","):
+                print(f"-- rendering profile {name}", file=sys.stderr, flush=True)
+                self.converge(tags, profiles[name] or None)
+                settle()
+                measure(name)
+        finally:
+            print("-- restoring this project's settings", file=sys.stderr, flush=True)
+            if cleanup:
+                cleanup()
+            self.converge(tags)
+            settle()
 
     def journal_first(self, node: str, pattern: str, since: float) -> float | None:
         """Wall-clock time of the first journal line matching `pattern` after `since`."""

@@ -16,18 +16,20 @@ BARE = "glance-ha-mol-bare"
 
 
 def _bare_run() -> list[str]:
-    """`docker run` with the container settings of the scenario's controllers (molecule.yml)."""
-    spec = yaml.safe_load((PROJECT / "molecule" / "default" / "molecule.yml").read_text())["platforms"][0]
-    args = ["run", "-d", "--name", BARE, "--network", spec["networks"][0]["name"],
-            "--cgroupns", spec["cgroupns_mode"], "--stop-signal", spec["stop_signal"]]
+    """`docker run` of a lab node as roles/lab_nodes describes one, from the bare image. On the
+    engine's default network: nothing it runs reaches another node (or a lab's network)."""
+    role = PROJECT / "roles" / "lab_nodes"
+    spec = yaml.safe_load((role / "vars" / "main.yml").read_text())["lab_nodes_container"]
+    image = yaml.safe_load((role / "defaults" / "main.yml").read_text())["lab_nodes_image"]
+    args = ["run", "-d", "--name", BARE, "--cgroupns", spec["cgroupns_mode"], "--stop-signal", spec["stop_signal"],
+            "--label", "org.glance-ha.lab=molecule"]
     args += [a for cap in spec["capabilities"] for a in ("--cap-add", cap)]
     args += [a for opt in spec["security_opts"] for a in ("--security-opt", opt)]
     args += [a for dev in spec["devices"] for a in ("--device", dev)]
     args += [a for vol in spec["volumes"] for a in ("-v", vol)]
     args += [a for tmp in spec["tmpfs"] for a in ("--tmpfs", tmp)]
-    args += [a for key, val in spec.get("sysctls", {}).items() for a in ("--sysctl", f"{key}={val}")]
-    args += [a for key, val in spec["labels"].items() for a in ("--label", f"{key}={val}")]
-    return args + [spec["image"], spec["command"]]
+    args += [a for key, val in spec["sysctls"].items() for a in ("--sysctl", f"{key}={val}")]
+    return args + [image, spec["command"]]
 
 
 @pytest.fixture(scope="module")
