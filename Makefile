@@ -53,7 +53,7 @@ lint: venv
 
 # Unit tests of the Python plugins and helpers the roles ship, and of the test library (no containers).
 unit: venv
-	$(call timed,unit,pytest -q -p no:cacheprovider roles/*/tests testlib/tests)
+	$(call timed,unit,pytest -q -p no:cacheprovider roles/*/tests plugins/tests testlib/tests)
 
 molecule: $(addprefix molecule-,$(SCENARIOS))
 # Containers a killed run left behind (label org.glance-ha.lab=molecule) would keep

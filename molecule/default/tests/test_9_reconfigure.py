@@ -11,6 +11,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import subprocess
+import threading
+import time
 import uuid
 
 import pytest
@@ -102,9 +105,43 @@ def member(os_env, os_session, image_url):
     requests.delete(f"{keystone}/users/{user['id']}", headers=headers, timeout=10)
 
 
+class Processes(threading.Thread):
+    """Sampled every 100 ms on a node until stopped: every process's command line, and the
+    processes that carry an OS_PASSWORD in their environment."""
+
+    # The marker is written split in two: this command line itself is in the ps output.
+    SAMPLE = ("ps -eo args; echo '== env''iron'; for f in $(grep -l -a OS_PASSWORD= /proc/[0-9]*/environ); do "
+              "tr '\\0' ' ' < ${f%/environ}/cmdline; echo; done 2>/dev/null; true")
+
+    def __init__(self, node: str):
+        super().__init__(daemon=True)
+        self.node, self.stop, self.seen, self.with_password = node, threading.Event(), set(), set()
+
+    def run(self):
+        while not self.stop.is_set():
+            out = subprocess.run(["docker", "exec", self.node, "sh", "-c", self.SAMPLE],
+                                 capture_output=True, text=True).stdout
+            args, _, environ = out.partition("== environ")
+            self.seen.update(args.splitlines())
+            self.with_password.update(line for line in environ.splitlines() if line.strip())
+            time.sleep(0.1)
+
+
 def test_swift_to_s3_with_migration(api, images, member, nodes):
-    run = reconfigure("-e", "glance_default_store=s3", "-e", "glance_store_migrate=true")
+    # The migration runs once, on the first controller, with a Keystone admin's credentials.
+    watch = Processes(nodes[0].backend.host)
+    watch.start()
+    try:
+        run = reconfigure("-e", "glance_default_store=s3", "-e", "glance_store_migrate=true")
+    finally:
+        watch.stop.set()
+        watch.join(timeout=30)
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    secret = lab_vars()["lab_keystone_admin_password"]
+    assert any("glance-ha-migrate-images" in line for line in watch.seen), sorted(watch.seen)[:50]
+    assert not [line for line in watch.seen if secret in line]
+    assert watch.with_password == set()
+    assert secret not in run.stdout + run.stderr
     assert "image(s) copied into s3 and verified" in flat(run.stdout)
     for node in nodes:
         assert default_store_line(node) == "default_store = s3"

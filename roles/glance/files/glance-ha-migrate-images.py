@@ -9,9 +9,11 @@ images without one). Only a verified copy may have its other locations removed
 (--remove-old). Images already in the target are left alone: a second run copies
 nothing.
 
-Credentials of a Keystone admin (copy-image needs the admin role and a project)
-come from the environment: OS_AUTH_URL, OS_USERNAME, OS_PASSWORD, OS_PROJECT_NAME,
-OS_USER_DOMAIN_NAME, OS_PROJECT_DOMAIN_NAME.
+Credentials of a Keystone admin (copy-image needs the admin role and a project):
+OS_AUTH_URL, OS_USERNAME, OS_PASSWORD, OS_PROJECT_NAME, OS_USER_DOMAIN_NAME,
+OS_PROJECT_DOMAIN_NAME, as one JSON object on standard input with --credentials-stdin
+(how the role runs it: no secret on a command line or in a process environment), else
+from the environment (by hand).
 
 Prints one JSON report: {"target", "copied": [...], "present": [...], "failed": [...],
 "removed_locations": N}. Exit status 0 when nothing failed, 1 otherwise, 2 on bad usage.
@@ -190,13 +192,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="remove the other locations of each verified copy")
     parser.add_argument("--timeout", type=float, default=1800,
                         help="seconds one image's copy may take")
+    parser.add_argument("--credentials-stdin", action="store_true",
+                        help="read the OS_* credentials as a JSON object from standard input")
     args = parser.parse_args(argv)
+    credentials = json.load(sys.stdin) if args.credentials_stdin else dict(os.environ)
     missing = [k for k in ("OS_AUTH_URL", "OS_USERNAME", "OS_PASSWORD", "OS_PROJECT_NAME")
-               if not os.environ.get(k)]
+               if not credentials.get(k)]
     if missing:
-        print(json.dumps({"error": "missing environment: " + ", ".join(missing)}))
+        print(json.dumps({"error": "missing credentials: " + ", ".join(missing)}))
         return 2
-    glance = Glance(args.glance_url, lambda: keystone_token(os.environ))
+    glance = Glance(args.glance_url, lambda: keystone_token(credentials))
     report = migrate(glance, args)
     print(json.dumps(report))
     return 1 if report["failed"] else 0
