@@ -149,6 +149,8 @@ REFUSED = {
                         ["at least 1 s with VRRP version 2"]),
     "holder-bonus-with-preemption": ({"keepalived_preempt": True},
                                      ["keepalived_holder_bonus (50) 0 when keepalived_preempt is true"]),
+    "vip-cert-without-key": ({"pki_vip_cert": "-----BEGIN CERTIFICATE-----"},
+                             ["Give pki_vip_cert, pki_vip_key and pki_vip_ca together"]),
 }
 
 

@@ -1,0 +1,53 @@
+"""The cluster's certificates (role pki): a CA kept on the deploy host, owner-only, signs each
+node's certificate (its inventory name and management address, server and client use) and
+the VIP's; each node holds the CA, its own certificate and key, the controllers the VIP's
+bundle for HAProxy; and a node's key matches its certificate."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from testlib.cluster import ipv4
+
+NODE_DIR = "/etc/glance-ha/pki"
+
+
+def mode(node, path: str) -> int:
+    return int(node.check_output(f"stat -c %a {path}"), 8)
+
+
+def public_key(node, command: str) -> str:
+    return node.check_output(f"{command} | openssl pkey -pubin -pubout")
+
+
+def test_the_ca_stays_on_the_deploy_host_owner_only(vip):
+    deploy = Path(os.environ["HOME"]) / ".local" / "share" / "glance-ha" / "pki" / vip
+    assert stat.S_IMODE(deploy.stat().st_mode) == 0o700
+    keys = list(deploy.glob("*.key"))
+    assert deploy / "ca.key" in keys and deploy / "vip.key" in keys
+    assert all(stat.S_IMODE(k.stat().st_mode) == 0o600 for k in keys), keys
+
+
+def test_each_node_holds_its_certificate_signed_by_the_ca(nodes):
+    for node in nodes:
+        name = node.backend.host
+        assert "OK" in node.check_output(f"openssl verify -CAfile {NODE_DIR}/ca.pem {NODE_DIR}/node.pem")
+        text = node.check_output(f"openssl x509 -in {NODE_DIR}/node.pem -noout -subject -ext subjectAltName,extendedKeyUsage")
+        assert f"CN = {name}" in text and f"IP Address:{ipv4(node)}" in text, text
+        assert "TLS Web Server Authentication" in text and "TLS Web Client Authentication" in text, text
+        assert mode(node, f"{NODE_DIR}/node.key") == 0o600
+        assert public_key(node, f"openssl pkey -in {NODE_DIR}/node.key -pubout") == \
+            public_key(node, f"openssl x509 -in {NODE_DIR}/node.pem -noout -pubkey")
+
+
+def test_the_controllers_hold_the_vip_bundle_for_haproxy(nodes, vip):
+    for node in nodes:
+        bundle = f"{NODE_DIR}/vip.pem"
+        assert mode(node, bundle) == 0o600
+        text = node.check_output(f"openssl x509 -in {bundle} -noout -ext subjectAltName")
+        assert f"IP Address:{vip}" in text, text
+        assert "OK" in node.check_output(f"openssl verify -CAfile {NODE_DIR}/vip-ca.pem {bundle}")
+        assert public_key(node, f"openssl pkey -in {bundle} -pubout") == \
+            public_key(node, f"openssl x509 -in {bundle} -noout -pubkey")
