@@ -64,7 +64,7 @@ def _vrrp_pid(node) -> int:
 
 
 def test_vrrp_process_runs_realtime(nodes):
-    """Adverts every 0.02 s hold under load only if the VRRP process is scheduled realtime."""
+    """Sub-second adverts hold under load only if the VRRP process is scheduled realtime."""
     for node in nodes:
         policy = node.check_output(f"chrt -p {_vrrp_pid(node)}")
         assert "SCHED_RR" in policy, f"{_name(node)}: {policy}"
