@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -22,7 +23,7 @@ import yaml
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
-from testlib import haproxy, vip  # noqa: E402
+from testlib import haproxy, tls, vip  # noqa: E402
 from testlib.openstack import Api, admin_session, image_endpoint  # noqa: E402
 
 # ansible-* of the venv the script runs from.
@@ -57,6 +58,7 @@ class Lab:
         self.controllers = sorted(graph["controllers"]["hosts"])
         self.keystone = graph["identity_lab"]["hosts"][0]
         self.addresses = {n: dexec(n, "hostname -I").split()[0] for n in self.controllers + [self.keystone]}
+        tls.trust(lambda path: dexec(self.controllers[0], f"cat {path}"), Path(tempfile.mkdtemp(prefix="glance-ha-bench-")))
         self.session = admin_session(f"http://{self.addresses[self.keystone]}:5000/v3",
                                      LAB_VARS["lab_keystone_admin_password"])
         self.image_url = image_endpoint(self.session)

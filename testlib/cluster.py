@@ -23,7 +23,7 @@ import pytest
 import testinfra
 from testinfra.utils.ansible_runner import AnsibleRunner
 
-from testlib import PROJECT, haproxy, vip as vip_address
+from testlib import PROJECT, haproxy, tls, vip as vip_address
 from testlib.openstack import Api, admin_session, image_endpoint
 from testlib.playbooks import flat, recap  # noqa: F401 - the tests import them from here
 
@@ -53,6 +53,12 @@ def session_nodes() -> list:
 @pytest.fixture(scope="session")
 def nodes():
     return session_nodes()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def trusted(nodes, tmp_path_factory) -> Path:
+    """The bundle every client of the session verifies the cluster's certificates with."""
+    return tls.trust(lambda path: nodes[0].check_output(f"cat {path}"), tmp_path_factory.mktemp("tls"))
 
 
 def wait_for(check, what: str, timeout: float = 180, interval: float = 2):
@@ -195,7 +201,7 @@ def legacy_releases() -> tuple[str, str, str]:
 
 
 @pytest.fixture(scope="session")
-def os_env(nodes):
+def os_env(nodes, trusted):
     """Environment for the real OpenStack clients, as an admin of the lab Keystone."""
     keystone = testinfra.get_host(
         f"ansible://{sorted(AnsibleRunner(INVENTORY).get_hosts('identity_lab'))[0]}?ansible_inventory={INVENTORY}")
@@ -210,6 +216,8 @@ def os_env(nodes):
         OS_PROJECT_DOMAIN_NAME="Default",
         OS_REGION_NAME="RegionOne",
         OS_IMAGE_API_VERSION="2",
+        # The seed's clients are told the VIP's CA (the bundle of `trusted` holds it too).
+        OS_CACERT=str(trusted),
     )
 
 

@@ -31,7 +31,7 @@ class Result:
 
 @dataclass
 class Stream:
-    base_url: str  # e.g. http://10.213.20.10:9292
+    base_url: str  # e.g. https://10.213.20.10:9292
     paths: list[str]  # cycled through, one per request
     rate: float = 20.0  # requests started per second
     token: str = ""  # X-Auth-Token, when the API needs one
@@ -45,7 +45,8 @@ class Stream:
         url = urlsplit(self.base_url)
         status, error = None, ""
         try:
-            conn = http.client.HTTPConnection(url.hostname, url.port or 80, timeout=self.timeout)
+            kind = http.client.HTTPSConnection if url.scheme == "https" else http.client.HTTPConnection
+            conn = kind(url.hostname, url.port, timeout=self.timeout)
             headers = {"X-Auth-Token": self.token} if self.token else {}
             conn.request("GET", path, headers=headers)
             resp = conn.getresponse()

@@ -60,7 +60,7 @@ def test_galera_and_glusterd_listen_on_the_management_address(nodes):
 def test_metrics_answer_the_stats_account_only_and_list_every_api_server(nodes):
     password = lab_vars()["haproxy_stats_password"]
     for node in nodes:
-        url = f"http://{ipv4(node)}:1936/metrics"
+        url = f"https://{ipv4(node)}:1936/metrics"
         assert requests.get(url, timeout=5).status_code == 401
         assert requests.get(url, auth=("admin", password + "x"), timeout=5).status_code == 401
         answer = requests.get(url, auth=("admin", password), timeout=5)

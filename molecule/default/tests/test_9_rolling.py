@@ -44,7 +44,7 @@ RESTARTED = ("glance-api", "mariadb")
 
 def stats_page(nodes, password: str) -> list[int]:
     """What each node's HAProxy stats page answers to that password."""
-    return [requests.get(f"http://{ipv4(n)}:1936/", auth=("admin", password), timeout=5).status_code for n in nodes]
+    return [requests.get(f"https://{ipv4(n)}:1936/", auth=("admin", password), timeout=5).status_code for n in nodes]
 
 
 def service_login(os_env, password: str) -> int:

@@ -3,9 +3,12 @@ glance-api reading metadata through the registry, HAProxy checking every registr
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 import requests
 
+from testlib import tls
 from testlib.cluster import haproxy_servers, ipv4, legacy_releases, node_names, registry_requests, wait_for
 
 VERSION = legacy_releases()[0]  # test_5 upgrades it
@@ -77,3 +80,16 @@ def test_python_311_compatibility_layer_is_loaded(nodes):
         out = node.check_output(f"runuser -u glance -- {venv}/bin/glance-manage "
                                 "--config-file /etc/glance/glance-api.conf db_version")
         assert out.strip()
+
+
+def test_the_registry_on_the_vip_is_https_and_glance_api_verifies_it(nodes, vip):
+    """glance-api's registry client speaks https to the VIP and checks its certificate
+    against the VIP's CA; the calls of the test above went that way."""
+    ca = nodes[0].check_output(f"cat {tls.VIP_CA}")
+    run = subprocess.run(["openssl", "s_client", "-connect", f"{vip}:9191", "-verify_return_error",
+                          "-CAfile", "/dev/stdin", "-verify_ip", vip], input=ca, capture_output=True, text=True,
+                         timeout=30)
+    assert "Verify return code: 0 (ok)" in run.stdout, run.stdout[-2000:] + run.stderr
+    for node in nodes:
+        conf = node.check_output("grep -E '^registry_client_(protocol|ca_file)' /etc/glance/glance-api.conf")
+        assert sorted(conf.splitlines()) == [f"registry_client_ca_file = {tls.VIP_CA}", "registry_client_protocol = https"]

@@ -27,6 +27,7 @@ import argparse
 import hashlib
 import json
 import os
+import ssl
 import sys
 import time
 import urllib.error
@@ -41,9 +42,10 @@ class Glance:
     A migration of many large images can outlast a token (Keystone's default lifetime is
     one hour): a call answered 401 gets a new token from `new_token` and is sent once more."""
 
-    def __init__(self, url: str, new_token):
+    def __init__(self, url: str, new_token, context: ssl.SSLContext | None = None):
         self.url = url.rstrip("/")
         self.new_token = new_token
+        self.context = context
         self.token = new_token()
 
     def call(self, method: str, path: str, body=None, content_type="application/json"):
@@ -61,7 +63,7 @@ class Glance:
         request.add_header("X-Auth-Token", self.token)
         if data is not None:
             request.add_header("Content-Type", content_type)
-        with urllib.request.urlopen(request, timeout=60) as response:
+        with urllib.request.urlopen(request, timeout=60, context=self.context) as response:
             text = response.read()
         return json.loads(text) if text else None
 
@@ -185,7 +187,8 @@ def migrate(glance: Glance, args) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--glance-url", required=True, help="glance API, e.g. http://VIP:9292")
+    parser.add_argument("--glance-url", required=True, help="glance API, e.g. https://VIP:9292")
+    parser.add_argument("--ca-file", help="CA the glance URL's certificate is verified with (https)")
     parser.add_argument("--config-file", default="/etc/glance/glance-api.conf")
     parser.add_argument("--target", required=True, help="backend id the images go to")
     parser.add_argument("--remove-old", action="store_true",
@@ -201,7 +204,8 @@ def main(argv: list[str] | None = None) -> int:
     if missing:
         print(json.dumps({"error": "missing credentials: " + ", ".join(missing)}))
         return 2
-    glance = Glance(args.glance_url, lambda: keystone_token(credentials))
+    context = ssl.create_default_context(cafile=args.ca_file) if args.ca_file else None
+    glance = Glance(args.glance_url, lambda: keystone_token(credentials), context)
     report = migrate(glance, args)
     print(json.dumps(report))
     return 1 if report["failed"] else 0

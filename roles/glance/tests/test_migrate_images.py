@@ -158,7 +158,7 @@ def test_an_expired_token_is_renewed_once_and_the_call_sent_again(monkeypatch):
     tokens = iter(["t1", "t2", "t3"])
     sent = []
 
-    def urlopen(request, timeout):
+    def urlopen(request, timeout, context=None):
         sent.append(request.get_header("X-auth-token"))
         if len(sent) == 1:
             raise migrate.urllib.error.HTTPError(request.full_url, 401, "Unauthorized", {}, None)
@@ -173,7 +173,7 @@ def test_an_expired_token_is_renewed_once_and_the_call_sent_again(monkeypatch):
 def test_a_refused_call_other_than_401_is_not_retried(monkeypatch):
     sent = []
 
-    def urlopen(request, timeout):
+    def urlopen(request, timeout, context=None):
         sent.append(request.full_url)
         raise migrate.urllib.error.HTTPError(request.full_url, 403, "Forbidden", {}, None)
 

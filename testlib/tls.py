@@ -1,0 +1,31 @@
+"""The clients of the tests and benchmarks trust the cluster's certificates: the VIP's (HTTPS
+for glance) and the cluster CA's (the stats pages, the node certificates).
+
+One bundle, the public CAs plus both, named by REQUESTS_CA_BUNDLE (requests, keystoneauth,
+the OpenStack CLIs) and SSL_CERT_FILE (urllib, http.client, openssl): for this process and
+every process it starts. A test that shows what a client without the CA meets names the
+public CAs alone (`PUBLIC_CAS`).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Callable
+
+import certifi
+
+PKI = "/etc/glance-ha/pki"
+VIP_CA = f"{PKI}/vip-ca.pem"
+CLUSTER_CA = f"{PKI}/ca.pem"
+PUBLIC_CAS = certifi.where()
+
+
+def trust(read: Callable[[str], str], directory: Path) -> Path:
+    """Write the bundle into `directory` from a node's files (`read(path)` -> text), point the
+    environment at it and return its path."""
+    bundle = directory / "glance-ha-trusted.pem"
+    bundle.write_text(Path(PUBLIC_CAS).read_text() + "\n" + read(VIP_CA).strip() + "\n"
+                      + read(CLUSTER_CA).strip() + "\n")
+    os.environ["REQUESTS_CA_BUNDLE"] = os.environ["SSL_CERT_FILE"] = str(bundle)
+    return bundle
