@@ -145,8 +145,14 @@ def playbook(*args: str, inventory: Path, env: dict | None = None, timeout: floa
     # The operator's default output: not the timing callback the scenario enables
     # (an empty value is refused by ansible, so the variable is dropped).
     env.pop("ANSIBLE_CALLBACKS_ENABLED", None)
-    return subprocess.run(["nice", "-n", "10", "ansible-playbook", "-i", str(inventory), *args],
-                          cwd=PROJECT, env=env, capture_output=True, text=True, timeout=timeout)
+    try:
+        return subprocess.run(["nice", "-n", "10", "ansible-playbook", "-i", str(inventory), *args],
+                              cwd=PROJECT, env=env, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired as err:
+        # What a hung run was doing; the exception alone shows its first lines only.
+        out = err.output.decode(errors="replace") if isinstance(err.output, bytes) else err.output or ""
+        pytest.fail(f"ansible-playbook {args[0] if args else ''} still ran after {timeout} s; its last lines:\n"
+                    + "\n".join(out.splitlines()[-40:]))
 
 
 def read_only_runs(cache_root: Path, runs: dict[str, list[str]], workers: int = 3,
@@ -309,7 +315,7 @@ def incident_report(nodes, since: str, last: int = 60) -> str:
     """What the controllers logged since `since` (a `date '+%F %T'` of a node) that explains a
     failed request: keepalived state changes, HAProxy requests that were retried, ended
     abnormally or answered 5xx, Galera members that found their own timers late (the node
-    stopped running), glance-api errors, errors of the GlusterFS client under the image mount
+    stopped running) or changed state (state transfers, their failures), glance-api errors, errors of the GlusterFS client under the image mount
     (a hung mount hangs every glance-api worker), and when this machine itself stopped
     (stallwatch). At most the `last` lines of each kind per node; the commonest kinds first."""
     kinds = {"haproxy": [], "glance-api": [], "glusterfs": [], "mariadb": [], "keepalived": []}
@@ -323,7 +329,8 @@ def incident_report(nodes, since: str, last: int = 60) -> str:
         errors = node.run(f"{journal} -u glance-api -p warning; "
                           f"awk -v s='{since}' '$1\" \"$2 >= s && / (ERROR|CRITICAL) /' /var/log/glance/glance-api.log || true")
         fuse = node.run(f"awk -v s='{since}' 'substr($1, 2) \" \" $2 >= s && / [EC] \\[/' {mount_log} || true")
-        late = node.run(f"{journal} -u mariadb | grep -E 'inactive check|non-primary|partition' || true")
+        late = node.run(f"{journal} -u mariadb | grep -E 'inactive check|non-primary|partition|"
+                        "State transfer|WSREP_SST: .ERROR|Shifting|Will never receive' || true")
         vrrp = node.run(f"{journal} -u keepalived | grep -E 'Entering|advert' || true")
         for kind, lines in (("haproxy", proxied), ("glance-api", errors.stdout.splitlines()),
                             ("glusterfs", fuse.stdout.splitlines()), ("mariadb", late.stdout.splitlines()), ("keepalived", vrrp.stdout.splitlines())):
