@@ -187,6 +187,11 @@ def ipv4(node) -> str:
     return next(a for a in node.interface("eth0").addresses if "." in a)
 
 
+# The secrets of the lab's inventory (inventory/lab/group_vars/all.yml), by variable name.
+LAB_SECRETS = ("glance_database_password", "glance_service_password", "lab_keystone_admin_password",
+               "haproxy_stats_password", "lab_swift_password", "lab_s3_secret_key")
+
+
 def lab_vars() -> dict:
     """The lab group_vars the scenario links (plain lab secrets, no templates needed)."""
     import yaml

@@ -9,6 +9,7 @@ ones that did not end in an expected status.
 from __future__ import annotations
 
 import http.client
+import ssl
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -39,14 +40,19 @@ class Stream:
     results: list[Result] = field(default_factory=list)
     t0: float = 0.0  # time.monotonic() when run() began: Result.start counts from it
     _stop: threading.Event = field(default_factory=threading.Event)
+    # One TLS context for every request of the stream: a new one per connection reads the
+    # whole CA bundle again (CPU the lab's controllers share with this client).
+    _tls: ssl.SSLContext | None = None
 
     def _one(self, path: str, t0: float) -> None:
         start = time.monotonic()
         url = urlsplit(self.base_url)
         status, error = None, ""
         try:
-            kind = http.client.HTTPSConnection if url.scheme == "https" else http.client.HTTPConnection
-            conn = kind(url.hostname, url.port, timeout=self.timeout)
+            if url.scheme == "https":
+                conn = http.client.HTTPSConnection(url.hostname, url.port, timeout=self.timeout, context=self._tls)
+            else:
+                conn = http.client.HTTPConnection(url.hostname, url.port, timeout=self.timeout)
             headers = {"X-Auth-Token": self.token} if self.token else {}
             conn.request("GET", path, headers=headers)
             resp = conn.getresponse()
@@ -62,6 +68,8 @@ class Stream:
         start -> callable) from the scheduler, e.g. to kill a backend at t=10 s. An event that
         raised raises here, once every request has ended (a failed event is not a quiet one)."""
         events = dict(sorted((events or {}).items()))
+        if urlsplit(self.base_url).scheme == "https" and self._tls is None:
+            self._tls = ssl.create_default_context()
         fired = []
         t0 = self.t0 = time.monotonic()
         with ThreadPoolExecutor(max_workers=max(8, int(self.rate * 4))) as pool:

@@ -5,11 +5,14 @@ answer only with the stats account, and the exporter lists every glance-api serv
 
 from __future__ import annotations
 
+import os
 import re
+import shlex
+from pathlib import Path
 
 import requests
 
-from testlib.cluster import ipv4, lab_vars, node_names
+from testlib.cluster import LAB_SECRETS, PROJECT, ipv4, lab_vars, node_names
 
 WILDCARDS = ("0.0.0.0", "*", "[::]", "::")
 # GlusterFS 10 and 11.1 hand their bricks the bind address under a name the server
@@ -67,3 +70,19 @@ def test_metrics_answer_the_stats_account_only_and_list_every_api_server(nodes):
         assert answer.status_code == 200
         up = set(re.findall(r'haproxy_server_status\{proxy="glance_api",server="([^"]+)",state="UP"\} 1', answer.text))
         assert set(node_names()) <= up, sorted(up)
+
+
+def test_no_secret_in_the_journals_or_the_fact_cache(nodes):
+    """What the services and Ansible logged on the nodes, and the facts Ansible keeps on the
+    deploy host, hold none of the lab's secrets (the -vvv output: test_5)."""
+    secrets = [lab_vars()[key] for key in LAB_SECRETS]
+    patterns = " ".join(f"-e {shlex.quote(secret)}" for secret in secrets)
+    for node in nodes:
+        found = node.run(f"journalctl --no-pager -o cat | grep -F -o {patterns} | sort -u")
+        assert found.stdout.strip() == "", (node.backend.host, found.stdout)
+    cache = Path(os.environ.get("ANSIBLE_CACHE_PLUGIN_CONNECTION", PROJECT / ".cache" / "facts"))
+    files = [f for f in cache.rglob("*") if f.is_file()]
+    assert files, f"no fact cache in {cache}"
+    for path in files:
+        text = path.read_text(errors="replace")
+        assert not [key for key, secret in zip(LAB_SECRETS, secrets) if secret in text], path
