@@ -320,9 +320,9 @@ def incident_report(nodes, since: str, last: int = 60) -> str:
     """What the controllers logged since `since` (a `date '+%F %T'` of a node) that explains a
     failed request: keepalived state changes, HAProxy requests that were retried, ended
     abnormally or answered 5xx, Galera members that found their own timers late (the node
-    stopped running) or changed state (state transfers, their failures), glance-api errors, errors of the GlusterFS client under the image mount
-    (a hung mount hangs every glance-api worker), and when this machine itself stopped
-    (stallwatch). At most the `last` lines of each kind per node; the commonest kinds first."""
+    stopped running) or changed state (state transfers, their failures), glance-api errors,
+    errors of the GlusterFS client under the image mount (a hung mount hangs every glance-api
+    worker), and when this machine itself stopped (stallwatch). At most the `last` lines of each kind per node; the commonest kinds first."""
     kinds = {"haproxy": [], "glance-api": [], "glusterfs": [], "mariadb": [], "keepalived": []}
     mount_log = "/var/log/glusterfs/" + MOUNT.strip("/").replace("/", "-") + ".log"
     for node in nodes:

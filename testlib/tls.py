@@ -10,6 +10,7 @@ public CAs alone (`PUBLIC_CAS`).
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 from typing import Callable
 
@@ -29,3 +30,10 @@ def trust(read: Callable[[str], str], directory: Path) -> Path:
                       + read(CLUSTER_CA).strip() + "\n")
     os.environ["REQUESTS_CA_BUNDLE"] = os.environ["SSL_CERT_FILE"] = str(bundle)
     return bundle
+
+
+def s_client(address: str, port: int, *args: str) -> subprocess.CompletedProcess:
+    """`openssl s_client` to address:port, failing on any verification error (`args`: the CA
+    file, -verify_ip, a protocol version...)."""
+    return subprocess.run(["openssl", "s_client", "-connect", f"{address}:{port}", "-verify_return_error", *args],
+                          input="", capture_output=True, text=True, timeout=30)

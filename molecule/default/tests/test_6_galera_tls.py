@@ -10,7 +10,7 @@ import shlex
 import subprocess
 import uuid
 
-from testlib import PROJECT
+from testlib import PROJECT, tls
 from testlib.cluster import ipv4, wait_for
 
 SNIFFER = PROJECT / "testlib" / "sniff.py"
@@ -36,7 +36,7 @@ def test_every_member_replicates_over_tls_only(nodes):
         options = provider_options(node)
         assert options["socket.ssl"] == "YES", options
         assert options["socket.dynamic"] == "no", options
-        assert options["socket.ssl_ca"] == "/etc/glance-ha/pki/ca.pem", options
+        assert options["socket.ssl_ca"] == tls.CLUSTER_CA, options
         assert sql(node, "SELECT @@wsrep_sst_method") == "mariabackup"
 
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import subprocess
 
 import pytest
 import requests
 
 from testlib import tls
+from testlib.tls import s_client
 from testlib.cluster import glance_vip, ipv4, lab_vars, show_table
 
 
@@ -23,11 +23,6 @@ def vip_ca(nodes, tmp_path_factory):
     path = tmp_path_factory.mktemp("ca") / "vip-ca.pem"
     path.write_text(nodes[0].check_output(f"cat {tls.VIP_CA}") + "\n")
     return str(path)
-
-
-def s_client(address: str, port: int, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["openssl", "s_client", "-connect", f"{address}:{port}", "-verify_return_error", *args],
-                          input="", capture_output=True, text=True, timeout=30)
 
 
 def test_the_vip_serves_tls_12_or_later_with_a_certificate_naming_it(vip, vip_ca):
