@@ -5,8 +5,9 @@
 
 molecule logs `[<scenario> > <step>] Executing` when a step starts and `Executed: ...` (or
 `Failed`) when it ends, without times. Each step's seconds are printed on one line when the
-output ends and written to the summary file, which .ci/run prints last (a CI log keeps
-its end), so where a scenario's time went is read without scrolling through it.
+output ends and written to the summary file with the verify step's ten slowest tests (pytest's
+durations table), which .ci/run prints last (a CI log keeps its end), so where a scenario's
+time went is read without scrolling through it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ from pathlib import Path
 # "Executing" alone starts a step (verify also logs "Executing Testinfra tests found in ...").
 STEP = re.compile(r"\[(?P<scenario>[\w-]+) > (?P<step>[\w-]+)\] (?:\x1b\[[0-9;]*m)*"
                   r"(?P<what>Executing(?:\x1b\[[0-9;]*m)*\s*$|Executed|Failed)")
+# pytest's table: "=== slowest 25 durations ===", then "12.34s call     tests/...".
+SLOWEST = re.compile(r"=+ slowest .*durations =+")
+DURATION = re.compile(r"\d+\.\d+s (?:setup|call|teardown)\s+\S.*")
+KEPT = 10
 
 
 def main(scenario: str, summary: Path) -> int:
@@ -27,9 +32,21 @@ def main(scenario: str, summary: Path) -> int:
     # once molecule has finished cleaning up and its output ends.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     steps: list[list] = []  # [step, start, end or None, outcome]
+    slowest: list[str] = []
+    in_table = False
     for line in sys.stdin:
         sys.stdout.write(line)
         sys.stdout.flush()
+        if SLOWEST.search(line):
+            in_table, slowest = True, []
+            continue
+        if in_table:
+            # molecule may prefix each line of the verifier's output: the row is searched for.
+            row = DURATION.search(line)
+            if row:
+                slowest.append(row[0].rstrip())
+                continue
+            in_table = not slowest  # the table ends at its first other line
         match = STEP.search(line)
         if not match or match["scenario"] != scenario:
             continue
@@ -43,7 +60,7 @@ def main(scenario: str, summary: Path) -> int:
              for step, start, stop, outcome in steps]
     text = f"== molecule-{scenario} steps: " + ", ".join(parts)
     print(text, flush=True)
-    summary.write_text(text + "\n")
+    summary.write_text("\n".join([text] + [f"   {row}" for row in slowest[:KEPT]]) + "\n")
     return 0
 
 
