@@ -331,8 +331,10 @@ def incident_report(nodes, since: str, last: int = 60) -> str:
         proxied = [line for line in node.run(f"{journal} -u haproxy").stdout.splitlines()
                    if (m := _HAPROXY_LOG.search(line))
                    and (m["status"] >= "500" or m["term"] != "----" or m["retries"] != "0")]
-        errors = node.run(f"{journal} -u glance-api -p warning; "
-                          f"awk -v s='{since}' '$1\" \"$2 >= s && / (ERROR|CRITICAL) /' /var/log/glance/glance-api.log || true")
+        # glance-registry too (legacy track): glance-api reads every image's metadata through it.
+        errors = node.run(f"{journal} -u glance-api -u glance-registry -p warning; "
+                          f"awk -v s='{since}' '$1\" \"$2 >= s && / (ERROR|CRITICAL) /' "
+                          "/var/log/glance/glance-api.log /var/log/glance/glance-registry.log 2>/dev/null || true")
         fuse = node.run(f"awk -v s='{since}' 'substr($1, 2) \" \" $2 >= s && / [EC] \\[/' {mount_log} || true")
         late = node.run(f"{journal} -u mariadb | grep -E 'inactive check|non-primary|partition|"
                         "State transfer|WSREP_SST: .ERROR|Shifting|Will never receive' || true")
