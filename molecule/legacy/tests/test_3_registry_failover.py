@@ -31,7 +31,10 @@ def image(image_url, os_session):
 
 
 class StatusWatch(threading.Thread):
-    """Records every status a load balancer reports for one registry server."""
+    """Records every status a load balancer reports for one registry server, twice a second:
+    a killed registry stays DOWN for seconds (systemd restarts it after 2 s, then it starts
+    and must pass 2 checks), and each read is a `docker exec` (0.05 core at 1/s, on the
+    machine that runs the lab and the load)."""
 
     def __init__(self, node, server: str):
         super().__init__(daemon=True)
@@ -42,7 +45,7 @@ class StatusWatch(threading.Thread):
             status = haproxy_servers(self.node).get(("glance_registry", self.server), {}).get("status")
             if not self.seen or self.seen[-1] != status:
                 self.seen.append(status)
-            time.sleep(0.1)
+            time.sleep(0.5)
 
 
 def test_killing_a_registry_fails_no_request(nodes, image_url, image):
@@ -50,7 +53,11 @@ def test_killing_a_registry_fails_no_request(nodes, image_url, image):
     victim, watcher_node = nodes[1], nodes[0]
     name = victim.backend.host
     paths = [f"/v2/images/{image_id}", "/v2/images", f"/v2/images/{image_id}/file"]
-    stream = Stream(image_url, paths, rate=10, token=token)
+    # 5 requests/s, as the other legacy load tests: each API call makes registry calls through
+    # the VIP, a TLS connection each, and the legacy track's capacity on the lab's 2 cores lies
+    # between 5 (median 103 ms, max 0.27 s, nothing killed) and 10 requests/s (median 1-3.5 s,
+    # 29-49 of 150 over 5 s, nothing killed; CI failed 202 of 300 so).
+    stream = Stream(image_url, paths, rate=5, token=token)
     watch = StatusWatch(watcher_node, name)
     watch.start()
     kill = lambda: victim.run("systemctl kill --signal=SIGKILL glance-registry")  # noqa: E731
@@ -62,7 +69,7 @@ def test_killing_a_registry_fails_no_request(nodes, image_url, image):
              "the killed registry back UP", timeout=60, interval=1)
     watch.stop.set()
     watch.join()
-    assert len(stream.results) >= 250
+    assert len(stream.results) >= 125
     assert stream.failed == [], stream.summary() + repr(stream.failed[:5])
     # DOWN while it was dead, UP again after systemd restarted it.
     assert "DOWN" in watch.seen and watch.seen[-1] == "UP", watch.seen
