@@ -232,10 +232,23 @@ def os_env(nodes, trusted):
     )
 
 
+@functools.cache
+def backend_tls(name: str) -> bool:
+    """Whether HAProxy reaches this controller's glance over TLS (glance_ha_backend_tls in the
+    scenario's inventory: on in the default one, off in the legacy one)."""
+    return AnsibleRunner(INVENTORY).get_variables(name).get("glance_ha_backend_tls", False) is True
+
+
+def api_url(node, port: int = 9292) -> str:
+    """One node's glance service as HAProxy reaches it: through the node's TLS proxy (its
+    certificate, verified by the session's bundle) when backend TLS is on."""
+    return f"{'https' if backend_tls(node.backend.host) else 'http'}://{ipv4(node)}:{port}"
+
+
 def glance(env: dict, node, *args: str, check: bool = True) -> subprocess.CompletedProcess:
     """The seed's client, python-glanceclient, pointed at one node's glance-api."""
     run = subprocess.run(["glance", "--os-image-api-version", "2", "--os-image-url",
-                          f"http://{ipv4(node)}:9292", *args], env=env, capture_output=True,
+                          api_url(node), *args], env=env, capture_output=True,
                          text=True, timeout=300)
     if check:
         assert run.returncode == 0, run.stdout + run.stderr
@@ -258,7 +271,7 @@ def healthcheck(node, timeout: float = 3) -> int | None:
     import urllib.request
 
     try:
-        with urllib.request.urlopen(f"http://{ipv4(node)}:9292/healthcheck", timeout=timeout) as resp:
+        with urllib.request.urlopen(f"{api_url(node)}/healthcheck", timeout=timeout) as resp:
             return resp.status
     except urllib.error.HTTPError as err:
         return err.code

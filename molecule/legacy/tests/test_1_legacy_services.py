@@ -7,7 +7,7 @@ import pytest
 import requests
 
 from testlib import tls
-from testlib.cluster import haproxy_servers, ipv4, legacy_releases, node_names, registry_requests, wait_for
+from testlib.cluster import api_url, haproxy_servers, legacy_releases, node_names, registry_requests, wait_for
 
 VERSION = legacy_releases()[0]  # test_5 upgrades it
 
@@ -23,7 +23,7 @@ def test_services_run_from_the_venv(nodes, unit):
 
 def test_registry_healthcheck_answers_on_every_node(nodes):
     for node in nodes:
-        assert requests.get(f"http://{ipv4(node)}:9191/healthcheck", timeout=5).status_code == 200
+        assert requests.get(f"{api_url(node, 9191)}/healthcheck", timeout=5).status_code == 200
 
 
 def test_seed_inspection_prints_the_store(nodes):

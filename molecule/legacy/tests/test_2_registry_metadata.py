@@ -10,7 +10,7 @@ import os
 import pytest
 import requests
 
-from testlib.cluster import BRICK, MOUNT, ipv4
+from testlib.cluster import BRICK, MOUNT, api_url, ipv4
 
 SIZE = 16 << 20
 
@@ -51,7 +51,7 @@ def test_every_nodes_registry_serves_the_metadata(nodes, token, uploaded):
     """Whichever node took the upload, the two others' registries answer for it too."""
     image_id, data = uploaded
     for node in nodes:
-        got = requests.get(f"http://{ipv4(node)}:9191/images/detail", timeout=30,
+        got = requests.get(f"{api_url(node, 9191)}/images/detail", timeout=30,
                            headers={"X-Auth-Token": token}, params={"name": "legacy-16m"})
         assert got.status_code == 200, (node.backend.host, got.text)
         image = {i["id"]: i for i in got.json()["images"]}[image_id]
@@ -61,7 +61,7 @@ def test_every_nodes_registry_serves_the_metadata(nodes, token, uploaded):
 
 
 def test_registry_refuses_a_request_without_a_token(nodes):
-    got = requests.get(f"http://{ipv4(nodes[0])}:9191/images/detail", timeout=30)
+    got = requests.get(f"{api_url(nodes[0], 9191)}/images/detail", timeout=30)
     assert got.status_code == 401
 
 

@@ -14,7 +14,7 @@ import time
 import pytest
 import requests
 
-from testlib.cluster import INVENTORY, incident_report, ipv4, legacy_releases, playbook
+from testlib.cluster import INVENTORY, api_url, incident_report, legacy_releases, playbook
 
 from testlib.loadgen import Stream
 
@@ -53,20 +53,20 @@ class HealthWatch(threading.Thread):
 
     def __init__(self, nodes):
         super().__init__(daemon=True)
-        self.addresses = {n.backend.host: ipv4(n) for n in nodes}
+        self.nodes = {n.backend.host: n for n in nodes}
         self.samples: list[set[tuple[str, str]]] = []
         self.stop = threading.Event()
 
-    def healthy(self, address: str, port: int) -> bool:
+    def healthy(self, node, port: int) -> bool:
         try:
-            return requests.get(f"http://{address}:{port}/healthcheck", timeout=1).status_code == 200
+            return requests.get(f"{api_url(node, port)}/healthcheck", timeout=1).status_code == 200
         except requests.RequestException:
             return False
 
     def run(self):
         while not self.stop.is_set():
-            self.samples.append({(name, service) for name, address in self.addresses.items()
-                                 for service, port in self.PORTS.items() if not self.healthy(address, port)})
+            self.samples.append({(name, service) for name, node in self.nodes.items()
+                                 for service, port in self.PORTS.items() if not self.healthy(node, port)})
             time.sleep(0.5)
 
     def down_at_once(self) -> list[set[tuple[str, str]]]:
