@@ -49,10 +49,23 @@ class StateWatch(threading.Thread):
             for lb in self.lbs:
                 out = subprocess.run(["docker", "exec", lb, "sh", "-c", SHOW_STAT],
                                      capture_output=True, text=True, check=False).stdout
-                servers = {sv: row["status"] for (px, sv), row in server_status(out).items() if px == self.backend}
+                servers = self.by_node({sv: row for (px, sv), row in server_status(out).items() if px == self.backend})
                 if servers:
                     self.snapshots.append((time.monotonic(), lb, servers))
             self.stop.wait(self.every)
+
+    def by_node(self, rows: dict[str, dict[str, str]]) -> dict[str, str]:
+        """Each node's status on one load balancer. While the way to the nodes switches
+        (plain or TLS), HAProxy lists a node twice, as <node> and <node>-<way>, one of them
+        without requests (weight 0): the node serves while one of them is UP with weight."""
+        nodes: dict[str, str] = {}
+        for name, row in rows.items():
+            node = max((lb for lb in self.lbs if name == lb or name.startswith(lb + "-")), key=len, default=name)
+            if row["status"].startswith("UP") and row.get("weight") != "0":
+                nodes[node] = row["status"]
+            else:
+                nodes.setdefault(node, "DRAIN" if row["status"].startswith("UP") else row["status"])
+        return nodes
 
     @staticmethod
     def out(status: str) -> bool:

@@ -71,6 +71,15 @@ def test_a_server_whose_check_failed_once_still_serves():
     assert watch.most_out_at_once() == 1
 
 
+def test_a_node_listed_twice_while_its_way_switches_serves_while_one_server_does():
+    watch = haproxy.StateWatch(["ctl-1", "ctl-10", "ctl-2"], "glance_api")
+    rows = {"ctl-1": {"status": "DOWN", "weight": "1"}, "ctl-1-tls": {"status": "UP", "weight": "1"},
+            "ctl-10": {"status": "UP", "weight": "1"}, "ctl-10-tls": {"status": "DOWN", "weight": "0"},
+            "ctl-2": {"status": "DOWN", "weight": "1"}, "ctl-2-tls": {"status": "UP", "weight": "0"}}
+    # ctl-2's TLS server passes its checks but takes no request yet: ctl-2 is out.
+    assert watch.by_node(rows) == {"ctl-1": "UP", "ctl-10": "UP", "ctl-2": "DOWN"}
+
+
 def test_legacy_releases_come_from_the_inventory_and_the_role():
     from testlib.cluster import legacy_releases
 

@@ -9,18 +9,20 @@ import uuid
 
 import pytest
 
-from testlib.cluster import INVENTORY, BRICK, GLANCE_UID, MOUNT, glance, healthcheck, ipv4, show_table
+from testlib.cluster import INVENTORY, BRICK, GLANCE_UID, MOUNT, backend_tls, glance, healthcheck, ipv4, show_table
 
 
 # Per-node tests run on the controllers only (not on the lab Keystone).
 testinfra_hosts = [f"ansible://controllers?ansible_inventory={INVENTORY}"]
 
 
-def test_glance_api_serves_on_management_address_only(host):
+def test_glance_api_serves_on_its_address_only(host):
+    """The management address, or 127.0.0.1 behind the node's TLS proxy (test_6_backend_tls)."""
     assert host.service("glance-api").is_running
     assert host.service("glance-api").is_enabled
-    addr = ipv4(host)
-    assert host.socket(f"tcp://{addr}:9292").is_listening
+    address = "127.0.0.1" if backend_tls(host.backend.host) else ipv4(host)
+    assert host.check_output("grep -h '^bind_host' /etc/glance/glance-api.conf") == f"bind_host = {address}"
+    assert host.socket(f"tcp://{address}:9292").is_listening
     assert not host.socket("tcp://0.0.0.0:9292").is_listening
     assert healthcheck(host) == 200
 

@@ -1,6 +1,6 @@
 """Least exposure on every controller: each service listens on the management address (the
-glance-api frontends on the VIP), no process but the GlusterFS bricks on a wildcard
-address (README, "What listens where"); the HAProxy stats page and its Prometheus exporter
+glance-api frontends on the VIP, glance-api itself on 127.0.0.1 behind its TLS proxy), no
+process but the GlusterFS bricks on a wildcard address (README, "What listens where"); the HAProxy stats page and its Prometheus exporter
 answer only with the stats account, and the exporter lists every glance-api server."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import requests
 
-from testlib.cluster import LAB_SECRETS, PROJECT, ipv4, lab_vars, node_names
+from testlib.cluster import LAB_SECRETS, PROJECT, backend_tls, ipv4, lab_vars, node_names
 
 WILDCARDS = ("0.0.0.0", "*", "[::]", "::")
 # GlusterFS 10 and 11.1 hand their bricks the bind address under a name the server
@@ -48,9 +48,11 @@ def vips(entries) -> set[str]:
 
 
 def test_the_api_listens_on_the_vip_and_the_node_address_only(nodes, vip):
+    """With backend TLS, glance-api itself on 127.0.0.1 behind its proxy (test_6_backend_tls)."""
     for node in nodes:
         addresses = {address for proto, address, port, _ in listeners(node) if proto == "tcp" and port == "9292"}
-        assert addresses == {vip, ipv4(node)}, (node.backend.host, addresses)
+        loopback = {"127.0.0.1"} if backend_tls(node.backend.host) else set()
+        assert addresses == {vip, ipv4(node)} | loopback, (node.backend.host, addresses)
 
 
 def test_galera_and_glusterd_listen_on_the_management_address(nodes):

@@ -1,12 +1,15 @@
 """Every change site.yml makes to a running cluster rolls: a glance option, a Galera option,
-an HAProxy and a keepalived setting, and the three secrets (database, glance's Keystone user,
-HAProxy stats) rotated to values with `@ : / % # $ ' "` and spaces, in one run under 20
-requests a second through the VIP, and changed back. glance serving every request after
-its restart with the new database URL and service password shows both reached the database
-and Keystone first; the database password moves to the second account and the first is
-dropped after the roll (and back). Each controller is drained on every HAProxy before its services
-restart and is UP again on all of them before the next one goes out (the restart times from
-systemd placed among HAProxy snapshots); no request fails.
+an HAProxy and a keepalived setting, TLS from the load balancers to glance (off, and on
+again: each node served its old way until its restart, then the new way), and the three
+secrets (database, glance's Keystone user, HAProxy stats) rotated to values with
+`@ : / % # $ ' "` and spaces, in one run under 20 requests a second through the VIP, and
+changed back. glance serving every request after its restart with the new database URL and
+service password shows both reached the database and Keystone first; the database password
+moves to the second account and the first is dropped after the roll (and back). Each
+controller is drained on every HAProxy before its services restart and is UP again on all
+of them before the next one goes out (the restart times from systemd placed among HAProxy
+snapshots; a node listed twice while its way switches serves while one of them does); no
+request fails.
 
 Runs after the store changes (test_9_reconfigure) and leaves the cluster as converged.
 """
@@ -28,6 +31,8 @@ CHANGED = {
     "galera_cnf_overrides": {"mysqld": {"wsrep_slave_threads": 2}},
     "haproxy_timeout_client": "6m",
     "keepalived_check_interval": 2,
+    # The way from the load balancers to glance: TLS off (the lab's is on), and back.
+    "glance_ha_backend_tls": False,
 }
 # The lab's secrets (inventory/lab/group_vars/all.yml) and their rotated values.
 ODD = "p@ss:w/rd%#$x 'q\" "
@@ -65,6 +70,13 @@ def connects_as(node) -> str:
     """The account in the controller's [database] connection URL."""
     conf = node.file("/etc/glance/glance-api.conf").content_string
     return conf.split("mysql+pymysql://", 1)[1].split(":", 1)[0]
+
+
+def backend_way(node) -> tuple[str, bool, str]:
+    """glance-api's address, whether its TLS proxy runs, how every HAProxy reaches the node."""
+    bind = node.check_output("grep -h '^bind_host' /etc/glance/glance-api.conf").split("=")[1].strip()
+    lines = node.check_output(f"grep -h 'server {node.backend.host} ' /etc/haproxy/haproxy.cfg")
+    return bind, node.service("glance-ha-tls-proxy").is_running, "tls" if " ssl verify required " in lines else "plain"
 
 
 def site(*extra: str):
@@ -131,6 +143,7 @@ def test_a_changed_setting_of_every_service_rolls_with_no_failed_request(api, im
             for path, line in LINES.items():
                 assert line in node.file(path).content_string, (node.backend.host, path)
             assert "interval 2" in node.file("/etc/keepalived/keepalived.conf").content_string
+            assert backend_way(node) == (ipv4(node), False, "plain"), node.backend.host
         # The new password went to the second account; the old one is gone with its password.
         assert [connects_as(n) for n in nodes] == [accounts[1]] * len(nodes)
         assert db_accounts(nodes[0]) == {accounts[1]}
@@ -154,6 +167,7 @@ def test_and_back_the_same_way(api, images, nodes, vip, since, os_env, accounts)
         for node in nodes:
             for path, line in LINES.items():
                 assert line not in node.file(path).content_string, (node.backend.host, path)
+            assert backend_way(node) == ("127.0.0.1", True, "tls"), node.backend.host
         assert stats_page(nodes, lab_vars()["haproxy_stats_password"]) == [200] * len(nodes)
         assert service_login(os_env, lab_vars()["glance_service_password"]) == 201
         assert [connects_as(n) for n in nodes] == [accounts[0]] * len(nodes)
