@@ -107,7 +107,7 @@ def main() -> int:
         net = ["-e", "lab_nodes_network=glance-ha-bench", "-e", "lab_nodes_subnet=10.213.30.0/24",
                "-e", "lab_nodes_label=bench"]
         make = lambda state: playbook(inv, *net, "-e", f"lab_nodes_state={state}",  # noqa: E731
-                                      str(PROJECT / "benchmarks" / "nodes.yml"))
+                                      str(PROJECT / "playbooks" / "lab-nodes.yml"))
         make("absent")
         make("present")
         print("-- apt-get install on fresh nodes", file=sys.stderr, flush=True)

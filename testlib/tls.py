@@ -32,6 +32,14 @@ def trust(read: Callable[[str], str], directory: Path) -> Path:
     return bundle
 
 
+def fetched(node, path: str, directory: Path) -> str:
+    """A node's PEM file copied into `directory`, for a client told that file alone (a CA it
+    verifies with); its path."""
+    copy = directory / Path(path).name
+    copy.write_text(node.check_output(f"cat {path}") + "\n")
+    return str(copy)
+
+
 def s_client(address: str, port: int, *args: str) -> subprocess.CompletedProcess:
     """`openssl s_client` to address:port, failing on any verification error (`args`: the CA
     file, -verify_ip, a protocol version...)."""

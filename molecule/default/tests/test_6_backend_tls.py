@@ -22,9 +22,7 @@ PROXY = "glance-ha-tls-proxy"
 
 @pytest.fixture(scope="module")
 def cluster_ca(nodes, tmp_path_factory):
-    path = tmp_path_factory.mktemp("ca") / "ca.pem"
-    path.write_text(nodes[0].check_output(f"cat {tls.CLUSTER_CA}") + "\n")
-    return str(path)
+    return tls.fetched(nodes[0], tls.CLUSTER_CA, tmp_path_factory.mktemp("ca"))
 
 
 def test_glance_api_answers_on_loopback_and_its_proxy_on_the_management_address(nodes, cluster_ca):

@@ -20,9 +20,7 @@ from testlib.cluster import glance_vip, ipv4, lab_vars, show_table
 
 @pytest.fixture(scope="module")
 def vip_ca(nodes, tmp_path_factory):
-    path = tmp_path_factory.mktemp("ca") / "vip-ca.pem"
-    path.write_text(nodes[0].check_output(f"cat {tls.VIP_CA}") + "\n")
-    return str(path)
+    return tls.fetched(nodes[0], tls.VIP_CA, tmp_path_factory.mktemp("ca"))
 
 
 def test_the_vip_serves_tls_12_or_later_with_a_certificate_naming_it(vip, vip_ca):
