@@ -162,9 +162,15 @@ READ_ONLY = {
 }
 
 
+# Switching how the load balancers reach glance under --limit: the controllers left out
+# would keep reaching the switched ones the old way.
+SWITCH_LIMITED = "backend-tls-switch-limited"
+
+
 @pytest.fixture(scope="module")
 def read_only(tmp_path_factory):
     refused = {case: ["site.yml", "-e", json.dumps(extra)] for case, (extra, _) in REFUSED.items()}
+    refused[SWITCH_LIMITED] = ["site.yml", "--limit", node_names()[0], "-e", json.dumps({"glance_ha_backend_tls": False})]
     # The release check gathers the facts alone (it is short); --check, the longest, then
     # runs beside the refusals instead of after them.
     return read_only_runs(tmp_path_factory.mktemp("read-only"), {**READ_ONLY, **refused})
@@ -178,6 +184,11 @@ def test_impossible_settings_are_refused_with_nothing_changed(case, read_only):
     out = read_only[case].stdout + read_only[case].stderr
     for key in ("glance_database_password", "glance_service_password", "haproxy_stats_password"):
         assert lab_vars()[key] not in out, key
+
+
+def test_switching_the_way_to_glance_on_one_controller_only_is_refused(read_only):
+    _assert_refused(read_only[SWITCH_LIMITED], "glance_ha_backend_tls is now False",
+                    "are left out (--limit): every load balancer changes how it reaches them")
 
 
 def test_status_playbook_prints_the_cluster(read_only):

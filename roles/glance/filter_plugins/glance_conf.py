@@ -19,16 +19,6 @@ def glance_enabled_backends(conf_text: str) -> list[str]:
     return [item.strip() for item in legacy.split(",") if item.strip()]
 
 
-def glance_conf_option(conf_text: str, section: str, option: str, default: str = "") -> str:
-    """One option of a rendered configuration file (`section` DEFAULT: the defaults), or
-    `default` when it is not set."""
-    parser = configparser.RawConfigParser(strict=False, interpolation=None)
-    parser.read_string(conf_text)
-    if section == "DEFAULT":
-        return parser.defaults().get(option, default)
-    return parser.get(section, option, fallback=default)
-
-
 def glance_oslo_literal(sections: dict) -> dict:
     """The sections with every string value taken literally by oslo.config: it reads `$name`
     and `${name}` as references to other options (a password `p$x` fails with "no such
@@ -41,5 +31,4 @@ def glance_oslo_literal(sections: dict) -> dict:
 
 class FilterModule:
     def filters(self):
-        return {"glance_enabled_backends": glance_enabled_backends, "glance_conf_option": glance_conf_option,
-                "glance_oslo_literal": glance_oslo_literal}
+        return {"glance_enabled_backends": glance_enabled_backends, "glance_oslo_literal": glance_oslo_literal}

@@ -40,28 +40,3 @@ def test_unescaped_the_reference_breaks_oslo_config(tmp_path):
     with pytest.raises(cfg.NoSuchOptError, match="no such option x"):
         _ = opts.keystone_authtoken.password
 
-
-RUNNING = """# Ansible managed
-[DEFAULT]
-bind_host = 127.0.0.1
-workers = 2
-
-[database]
-connection = mysql+pymysql://glance:p%40ss%25x@10.0.0.1/glance
-
-[keystone_authtoken]
-password = a$$b%c
-"""
-
-
-def test_an_option_of_the_running_file_is_read_as_written():
-    """How preflight tells the way HAProxy reaches a node now (bind_host on loopback: TLS)."""
-    assert conf.glance_conf_option(RUNNING, "DEFAULT", "bind_host") == "127.0.0.1"
-    assert conf.glance_conf_option(RUNNING, "keystone_authtoken", "password") == "a$$b%c"
-    assert conf.glance_conf_option(RUNNING, "database", "connection").endswith("p%40ss%25x@10.0.0.1/glance")
-
-
-def test_a_missing_option_section_or_file_gives_the_default():
-    assert conf.glance_conf_option(RUNNING, "DEFAULT", "bind_port", "9292") == "9292"
-    assert conf.glance_conf_option(RUNNING, "glance_store", "default_store") == ""
-    assert conf.glance_conf_option("", "DEFAULT", "bind_host", "none") == "none"
