@@ -22,7 +22,7 @@ import pytest
 import requests
 
 from testlib.cluster import (INVENTORY, all_up, flat, haproxy_servers, incident_report, ipv4, lab_vars, node_names,
-                             playbook, vip_holders, wait_for)
+                             playbook, recap, vip_holders, wait_for)
 from testlib.day2 import under_load
 from testlib.haproxy import StateWatch
 
@@ -131,6 +131,21 @@ def accounts(nodes):
     """The account glance connects as before the change, and the other one of the pair."""
     first = connects_as(nodes[0])
     return first, {"glance": "glance_b", "glance_b": "glance"}[first]
+
+
+def test_check_mode_reports_every_change_and_makes_none(nodes):
+    """--check --diff of the change below: the run passes (nothing restarts, so the health
+    waits must not look for glance where the new way will have it) and reports changes,
+    while every node keeps its files, its way and its database account."""
+    accounts = {connects_as(n) for n in nodes}
+    run = site("--check", "--diff", "-e", json.dumps(CHANGED | SECRETS))
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    assert all(recap(run.stdout)[n.backend.host]["changed"] > 0 for n in nodes), recap(run.stdout)
+    for node in nodes:
+        for path, line in LINES.items():
+            assert line not in node.file(path).content_string, (node.backend.host, path)
+        assert backend_way(node) == ("127.0.0.1", True, "tls"), node.backend.host
+    assert {connects_as(n) for n in nodes} == accounts
 
 
 def test_a_changed_setting_of_every_service_rolls_with_no_failed_request(api, images, nodes, vip, since, os_env,
