@@ -1,7 +1,8 @@
 """Least exposure on every controller: each service listens on the management address (the
 glance-api frontends on the VIP, glance-api itself on 127.0.0.1 behind its TLS proxy), no
-process but the GlusterFS bricks on a wildcard address (README, "What listens where"); the HAProxy stats page and its Prometheus exporter
-answer only with the stats account, and the exporter lists every glance-api server."""
+process but the GlusterFS bricks on a wildcard address (README, "What listens where"); the
+HAProxy stats page and its Prometheus exporter answer only with the stats account, and the
+exporter lists every glance-api server."""
 
 from __future__ import annotations
 
