@@ -189,7 +189,7 @@ def ipv4(node) -> str:
 
 # The secrets of the lab's inventory (inventory/lab/group_vars/all.yml), by variable name.
 LAB_SECRETS = ("glance_database_password", "glance_service_password", "lab_keystone_admin_password",
-               "haproxy_stats_password", "lab_swift_password", "lab_s3_secret_key")
+               "haproxy_stats_password", "lab_swift_password", "lab_s3_secret_key", "glance_rbd_key")
 
 
 def lab_vars() -> dict:
@@ -245,14 +245,24 @@ def api_url(node, port: int = 9292) -> str:
     return f"{'https' if backend_tls(node.backend.host) else 'http'}://{ipv4(node)}:{port}"
 
 
-def glance(env: dict, node, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    """The seed's client, python-glanceclient, pointed at one node's glance-api."""
-    run = subprocess.run(["glance", "--os-image-api-version", "2", "--os-image-url",
-                          api_url(node), *args], env=env, capture_output=True,
-                         text=True, timeout=300)
+def _close_stdin() -> None:
+    os.close(0)
+
+
+def _glance_cli(args: list[str], env: dict, timeout: float, check: bool, stdin: bool) -> subprocess.CompletedProcess:
+    """python-glanceclient with the v2 API. stdin=False: its standard input closed, as
+    glanceclient's "no image data" (any open stdin that is not a terminal, the test
+    runner's included, it reads as the image's data)."""
+    run = subprocess.run(["glance", "--os-image-api-version", "2", *args], env=env, capture_output=True,
+                         text=True, timeout=timeout, preexec_fn=None if stdin else _close_stdin)
     if check:
         assert run.returncode == 0, run.stdout + run.stderr
     return run
+
+
+def glance(env: dict, node, *args: str, check: bool = True, stdin: bool = True) -> subprocess.CompletedProcess:
+    """The seed's client, python-glanceclient, pointed at one node's glance-api."""
+    return _glance_cli(["--os-image-url", api_url(node), *args], env, 300, check, stdin)
 
 
 def show_table(output: str) -> dict[str, str]:
@@ -301,13 +311,18 @@ def vip(image_url) -> str:
     return urlsplit(image_url).hostname
 
 
-def glance_vip(env: dict, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+def glance_vip(env: dict, *args: str, check: bool = True, stdin: bool = True) -> subprocess.CompletedProcess:
     """The seed's client as a user runs it: the endpoint comes from the catalog."""
-    run = subprocess.run(["glance", "--os-image-api-version", "2", *args], env=env,
-                         capture_output=True, text=True, timeout=600)
-    if check:
-        assert run.returncode == 0, run.stdout + run.stderr
-    return run
+    return _glance_cli(list(args), env, 600, check, stdin)
+
+
+def copy_image(api, env: dict, image_id: str, store: str) -> None:
+    """copy-image through the VIP of an image in the file store into `store`, until glance
+    lists the image in both."""
+    assert api.show(image_id)["stores"] == "file"
+    glance_vip(env, "image-import", "--import-method", "copy-image", "--stores", store, image_id, stdin=False)
+    wait_for(lambda: set(api.show(image_id)["stores"].split(",")) == {"file", store},
+             f"the copy in {store}", timeout=120, interval=1)
 
 
 def haproxy_stat(node) -> dict[tuple[str, str], dict[str, str]]:
@@ -385,6 +400,12 @@ def host_stalls(since: str) -> list[str]:
 _SESSION_START = time.strftime("%Y-%m-%d %H:%M:%S")
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "every_release: holds on every supported Debian/OpenStack release; the scenario of the "
+        "older release (molecule/bookworm) runs only these")
+
+
 def pytest_sessionfinish(session, exitstatus):
     """When tests failed and GLANCE_HA_REPORT names a file, write there the incident report of
     the whole session (the CI wrapper prints it last: a CI log keeps only its end)."""
@@ -446,10 +467,24 @@ def images(api):
 
 # --- the lab's storage host ------------------------------------------------------------
 
+def _lab_host(group: str):
+    name = sorted(AnsibleRunner(INVENTORY).get_hosts(group))[0]
+    return testinfra.get_host(f"ansible://{name}?ansible_inventory={INVENTORY}")
+
+
 def storage_host():
     """The scenario's storage host (group storage_lab): the lab's Swift, S3 and web server."""
-    name = sorted(AnsibleRunner(INVENTORY).get_hosts("storage_lab"))[0]
-    return testinfra.get_host(f"ansible://{name}?ansible_inventory={INVENTORY}")
+    return _lab_host("storage_lab")
+
+
+def ceph_host():
+    """The host of the lab's Ceph cluster (group ceph_lab), with its admin key."""
+    return _lab_host("ceph_lab")
+
+
+def rbd_images() -> list[str]:
+    """The RBD images in glance's pool, listed on the Ceph host."""
+    return _lab_host("ceph_lab").check_output(f"rbd -p {lab_vars()['glance_rbd_pool']} ls").split()
 
 
 def swift_session() -> tuple[str, dict]:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import uuid
 import xml.etree.ElementTree as ET
 
+import pytest
+
 from testlib.cluster import BRICK, GLANCE_UID, INVENTORY, MOUNT, VOLUME, ipv4, wait_for
 
 
 # Per-node tests run on the controllers only (not on the lab Keystone).
 testinfra_hosts = [f"ansible://controllers?ansible_inventory={INVENTORY}"]
+pytestmark = pytest.mark.every_release
 
 
 def test_mount_is_native_glusterfs(host):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import uuid
@@ -14,6 +15,7 @@ from testlib.cluster import INVENTORY, BRICK, GLANCE_UID, MOUNT, backend_tls, gl
 
 # Per-node tests run on the controllers only (not on the lab Keystone).
 testinfra_hosts = [f"ansible://controllers?ansible_inventory={INVENTORY}"]
+pytestmark = pytest.mark.every_release
 
 
 def test_glance_api_serves_on_its_address_only(host):
@@ -25,6 +27,19 @@ def test_glance_api_serves_on_its_address_only(host):
     assert host.socket(f"tcp://{address}:9292").is_listening
     assert not host.socket("tcp://0.0.0.0:9292").is_listening
     assert healthcheck(host) == 200
+
+
+# Per Debian release: glance's package, and the API version its /versions document calls
+# CURRENT (measured: Zed 25.1.0 says 2.15, Epoxy 30.0.0 2.17).
+RELEASES = {"bookworm": ("2:25.1.0", "v2.15"), "trixie": ("2:30.0.0", "v2.17")}
+
+
+def test_the_release_s_glance_serves_its_api_version(host):
+    package, api = RELEASES[host.system_info.codename]
+    assert host.package("glance-api").version.startswith(package + "-")
+    address = "127.0.0.1" if backend_tls(host.backend.host) else ipv4(host)
+    versions = json.loads(host.check_output(f"curl --silent --fail --max-time 5 http://{address}:9292/versions"))
+    assert [v["id"] for v in versions["versions"] if v["status"] == "CURRENT"] == [api]
 
 
 def test_seed_grep_prints_the_store(host):

@@ -111,12 +111,14 @@ def test_empty_controllers_group_is_refused(bare_node, tmp_path):
 # preflight), the status playbook, the release check and --check --diff. Read-only, they go
 # three at a time (conftest.read_only_runs); every one stays a test of its own, asserting
 # on its own run.
+# A well-formed Ceph key that is not client.glance's.
+OTHER_CEPH_KEY = "AQDeiRRr2lqADhAAmfsqHhzAAiw8ky4aqwLBiQ=="
 BAD_BRICK_DIRS = ["srv/bricks", "/srv/../etc/bricks", "/var/lib/glance/images/b", "/", "/srv/bricks/",
                   "/srv/my bricks"]
 REFUSED = {
     **{f"brick-dir-{d}": ({"glusterfs_brick_dir": d}, ["glusterfs_brick_dir", "is not usable"])
        for d in BAD_BRICK_DIRS},
-    "unknown-store": ({"glance_default_store": "cinder"}, ["glance_default_store", "file, swift, s3, http"]),
+    "unknown-store": ({"glance_default_store": "cinder"}, ["glance_default_store", "file, swift, s3, rbd, http"]),
     "http-default": ({"glance_default_store": "http"}, ["http store is read-only"]),
     "no-db-password": ({"glance_database_password": ""}, ["glance_database_password"]),
     # A line break would end the ini value; oslo.config strips spaces around one.
@@ -138,6 +140,12 @@ REFUSED = {
     "registry-on-zed": ({"glance_registry_enabled": True}, ["removed upstream in Victoria", "glance 21.0.0"]),
     "swift-without-auth-address": ({"glance_swift_auth_address": ""},
                                    ["swift store is enabled", "set glance_swift_auth_address"]),
+    # rbd: the settings, then Ceph itself asked from every controller.
+    "rbd-without-key": ({"glance_rbd_key": ""}, ["rbd store is enabled", "glance_rbd_key (vault"]),
+    "rbd-wrong-key": ({"glance_rbd_key": OTHER_CEPH_KEY}, ["cannot use the rbd store", "(13) Permission denied"]),
+    "rbd-missing-user": ({"glance_rbd_user": "nobody"}, ["cannot use the rbd store", "client.nobody must exist"]),
+    "rbd-missing-pool": ({"glance_rbd_pool": "nopool"}, ["cannot use the rbd store", "(2) No such file or directory",
+                                                          "nopool: it must exist"]),
     # The VIP and the load balancer's checks.
     "vip-outside-subnet": ({"glance_ha_vip_address": "192.0.2.10"},
                            ["is not in the controllers' subnet", "10.213.20.0/24"]),

@@ -10,13 +10,21 @@ import shlex
 import subprocess
 import uuid
 
+import yaml
+
 from testlib import PROJECT
 from testlib.cluster import MOUNT, VOLUME, all_up, ipv4, node_names, storage_host, wait_for
 
 SNIFFER = PROJECT / "testlib" / "sniff.py"
 SECURE_ACCESS = "/var/lib/glusterd/secure-access"
-# GlusterFS's fixed TLS files (OpenSSL's directory as Debian builds it).
-TLS_FILES = "/usr/lib/ssl/glusterfs"
+
+
+def tls_files(host) -> str:
+    """GlusterFS's fixed TLS files on that host, without their suffix: in the directory its
+    Debian release's GlusterFS reads (the role's vars file of that release)."""
+    release = yaml.safe_load((PROJECT / "roles" / "glusterfs" / "vars" / f"{host.system_info.codename}.yml").read_text())
+    return f"{release['glusterfs_tls_dir']}/glusterfs"
+
 FOREIGN_MOUNT = "/mnt/glance-ha-foreign"
 
 
@@ -29,7 +37,7 @@ def test_every_end_speaks_tls(nodes):
     for node in nodes:
         assert node.file(SECURE_ACCESS).exists, node.backend.host
         for name in ("pem", "key", "ca"):
-            assert node.file(f"{TLS_FILES}.{name}").is_symlink, (node.backend.host, name)
+            assert node.file(f"{tls_files(node)}.{name}").is_symlink, (node.backend.host, name)
     assert volume_option(nodes[0], "client.ssl") == "on"
     assert volume_option(nodes[0], "server.ssl") == "on"
     assert volume_option(nodes[0], "auth.ssl-allow").split(",") == sorted(node_names())
@@ -78,14 +86,15 @@ def test_a_host_outside_the_pool_cannot_mount_the_volume(nodes):
     plain = foreign_mount(host, server)
     assert plain.rc != 0, plain.stdout
     # TLS with a certificate that no CA of the pool signed: refused too.
+    files = tls_files(host)
     try:
         host.check_output(
             f"openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 "
-            f"-subj /CN={shlex.quote(node_names()[0])} -keyout {TLS_FILES}.key -out {TLS_FILES}.pem"
-            f" && cp {TLS_FILES}.pem {TLS_FILES}.ca && mkdir -p /var/lib/glusterd && touch {SECURE_ACCESS}")
+            f"-subj /CN={shlex.quote(node_names()[0])} -keyout {files}.key -out {files}.pem"
+            f" && cp {files}.pem {files}.ca && mkdir -p /var/lib/glusterd && touch {SECURE_ACCESS}")
         with_tls = foreign_mount(host, server)
     finally:
-        host.run(f"rm -f {TLS_FILES}.key {TLS_FILES}.pem {TLS_FILES}.ca {SECURE_ACCESS}")
+        host.run(f"rm -f {files}.key {files}.pem {files}.ca {SECURE_ACCESS}")
     assert with_tls.rc != 0, with_tls.stdout
 
 

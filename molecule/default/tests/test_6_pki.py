@@ -34,8 +34,10 @@ def test_each_node_holds_its_certificate_signed_by_the_ca(nodes):
     for node in nodes:
         name = node.backend.host
         assert "OK" in node.check_output(f"openssl verify -CAfile {NODE_DIR}/ca.pem {NODE_DIR}/node.pem")
-        text = node.check_output(f"openssl x509 -in {NODE_DIR}/node.pem -noout -subject -ext subjectAltName,extendedKeyUsage")
-        assert f"CN = {name}" in text and f"IP Address:{ipv4(node)}" in text, text
+        # -nameopt RFC2253: one way of printing the subject in OpenSSL 3.0 (Debian 12) and 3.5 (13).
+        text = node.check_output(f"openssl x509 -in {NODE_DIR}/node.pem -noout -nameopt RFC2253 -subject"
+                                 " -ext subjectAltName,extendedKeyUsage")
+        assert f"subject=CN={name}\n" in text and f"IP Address:{ipv4(node)}" in text, text
         assert "TLS Web Server Authentication" in text and "TLS Web Client Authentication" in text, text
         assert mode(node, f"{NODE_DIR}/node.key") == 0o600
         assert public_key(node, f"openssl pkey -in {NODE_DIR}/node.key -pubout") == \

@@ -29,7 +29,7 @@ def test_every_store_is_listed_and_file_is_the_default(image_url, os_session):
     stores = requests.get(f"{image_url}/v2/info/stores", timeout=10,
                           headers={"X-Auth-Token": os_session.get_token()}).json()["stores"]
     by_id = {s["id"]: s for s in stores}
-    assert set(by_id) == {"file", "swift", "http"}
+    assert set(by_id) == {"file", "swift", "http", "rbd"}
     # The API sends these flags as the strings "true"/absent.
     assert by_id["file"].get("default") == "true"
     assert "default" not in by_id["swift"] and by_id["http"].get("read-only") == "true"

@@ -1,6 +1,6 @@
 """Day 2: playbooks/reconfigure-store.yml switches the default store of the running cluster
-(file -> swift -> s3 with migration -> file), one drained controller at a time, while clients
-keep working; the read-only http store serves images registered by URL; bad input stops in
+(file -> rbd -> s3 -> file, each with migration), one drained controller at a time, while
+clients keep working; the read-only http store serves images registered by URL; bad input stops in
 preflight with nothing changed on any node.
 
 The tests run in order and share the cluster's state (module-scoped images).
@@ -19,11 +19,11 @@ import uuid
 import pytest
 import requests
 
-from testlib.cluster import (MOUNT, flat, incident_report, ipv4, lab_vars, read_only_runs, recap, storage_host,
-                      swift_session)
+from testlib.cluster import (MOUNT, flat, incident_report, ipv4, lab_vars, rbd_images, read_only_runs, recap,
+                             storage_host, swift_session)
 from testlib.day2 import PLAYBOOK, Api, default_store_line, reconfigure, under_load
 WATCHED = ["/etc/glance/glance-api.conf", "/etc/glance/glance-swift.conf", "/etc/glance/policy.yaml",
-           "/etc/haproxy/haproxy.cfg"]
+           "/etc/ceph/ceph.conf", "/etc/haproxy/haproxy.cfg"]
 
 
 def node_state(node) -> dict:
@@ -37,24 +37,28 @@ def node_state(node) -> dict:
     return state
 
 
-def test_file_to_swift_under_load_fails_no_request(api, images, nodes):
+def _switch_under_load(api, images, nodes, store: str):
+    """The switch to `store` with migration, under 20 requests a second: none failed, each
+    controller drained and put back once, every image copied, verified and still the same."""
     since = nodes[0].check_output("date '+%F %T'")
-    run, stream, uploads = under_load(api, images, "-e", "glance_default_store=swift")
+    stores_before = {image_id: set(api.show(image_id)["stores"].split(",")) for image_id in images}
+    run, stream, uploads = under_load(api, images, "-e", f"glance_default_store={store}",
+                                      "-e", "glance_store_migrate=true", rate=20)
     try:
         assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
         out = flat(run.stdout)
-        # Each controller was drained on every load balancer and put back, one at a time.
         assert out.count("TASK [haproxy : Drain the server on every load balancer]") == len(nodes)
         assert out.count("TASK [haproxy : Put the server back in service on every load balancer]") == len(nodes)
-        assert len(stream.results) > 100
+        assert f"image(s) copied into {store} and verified" in out
+        assert len(stream.results) > 200
         assert stream.failed == [], (stream.summary() + repr(stream.failed[:5])
                                      + "\n" + incident_report(nodes, since))
         assert uploads.errors == [] and len(uploads.done) >= 2, uploads.errors
         for node in nodes:
-            assert default_store_line(node) == "default_store = swift"
+            assert default_store_line(node) == f"default_store = {store}"
         for image_id, digest in images.items():
+            assert set(api.show(image_id)["stores"].split(",")) == stores_before[image_id] | {store}, image_id
             assert api.sha256(image_id) == digest
-            assert api.show(image_id)["stores"] == "file"
         for image_id, digest in uploads.done:
             assert api.sha256(image_id) == digest
     finally:
@@ -62,24 +66,28 @@ def test_file_to_swift_under_load_fails_no_request(api, images, nodes):
             api.delete(image_id)
 
 
-def test_new_uploads_land_in_swift(api):
-    storage, auth = swift_session()
+def test_file_to_rbd_with_migration_under_load_fails_no_request(api, images, nodes):
+    _switch_under_load(api, images, nodes, "rbd")
+    assert set(images) <= set(rbd_images())
+    for image_id in images:
+        assert set(api.show(image_id)["stores"].split(",")) == {"file", "rbd"}
+
+
+def test_new_uploads_land_in_rbd(api, images):
+    """Kept (in `images`): the image that only rbd holds goes with the switches below."""
     data = os.urandom(2 << 20)
-    image_id = api.upload("after-swift", data)
-    try:
-        image = api.show(image_id)
-        assert image["stores"] == "swift"
-        assert image["direct_url"] == f"swift+config://ref1/glance/{image_id}"
-        head = requests.head(f"{storage}/glance/{image_id}", headers=auth, timeout=10)
-        assert head.status_code == 200 and int(head.headers["Content-Length"]) == len(data)
-        assert api.sha256(image_id) == hashlib.sha256(data).hexdigest()
-    finally:
-        api.delete(image_id)
+    image_id = api.upload("after-rbd", data)
+    images[image_id] = hashlib.sha256(data).hexdigest()
+    image = api.show(image_id)
+    assert image["stores"] == "rbd"
+    assert image["direct_url"] == f"rbd://{lab_vars()['lab_ceph_fsid']}/{lab_vars()['glance_rbd_pool']}/{image_id}/snap"
+    assert image_id in rbd_images()
+    assert api.sha256(image_id) == images[image_id]
 
 
 def test_the_same_target_again_changes_nothing(nodes):
     before = [node_state(n) for n in nodes]
-    run = reconfigure("-e", "glance_default_store=swift")
+    run = reconfigure("-e", "glance_default_store=rbd")
     assert run.returncode == 0, run.stdout[-4000:]
     assert all(counts["changed"] == 0 for counts in recap(run.stdout).values()), recap(run.stdout)
     assert [node_state(n) for n in nodes] == before
@@ -127,8 +135,9 @@ class Processes(threading.Thread):
             time.sleep(0.1)
 
 
-def test_swift_to_s3_with_migration(api, images, member, nodes):
+def test_rbd_to_s3_with_migration(api, images, member, nodes):
     # The migration runs once, on the first controller, with a Keystone admin's credentials.
+    stores_before = {image_id: set(api.show(image_id)["stores"].split(",")) for image_id in images}
     watch = Processes(nodes[0].backend.host)
     watch.start()
     try:
@@ -150,7 +159,7 @@ def test_swift_to_s3_with_migration(api, images, member, nodes):
     assert listed and all("s3" in i["stores"].split(",") for i in listed), \
         [(i["id"], i["stores"]) for i in listed]
     for image_id, digest in images.items():
-        assert set(api.show(image_id)["stores"].split(",")) == {"file", "s3"}
+        assert set(api.show(image_id)["stores"].split(",")) == stores_before[image_id] | {"s3"}, image_id
         assert api.sha256(image_id) == digest
     # A second run copies nothing and restarts nothing.
     again = reconfigure("-e", "glance_default_store=s3", "-e", "glance_store_migrate=true")
@@ -201,14 +210,12 @@ def test_s3_keys_reach_no_user_but_admins(api, member, images):
         api.delete(image_id)
 
 
-def test_back_to_file(api, images, nodes):
-    run = reconfigure("-e", "glance_default_store=file")
-    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
-    for node in nodes:
-        assert default_store_line(node) == "default_store = file"
+def test_back_to_file_with_migration_under_load(api, images, nodes):
+    """The image only rbd held (and s3, by now) is copied back into the file store."""
+    _switch_under_load(api, images, nodes, "file")
     stores = requests.get(f"{api.url}/v2/info/stores", headers=api.headers, timeout=10).json()["stores"]
     by_id = {s["id"]: s for s in stores}
-    assert set(by_id) == {"file", "swift", "s3", "http"}
+    assert set(by_id) == {"file", "swift", "s3", "http", "rbd"}
     assert by_id["file"].get("default") == "true"
     data = os.urandom(1 << 20)
     image_id = api.upload("back-in-file", data)
@@ -257,6 +264,8 @@ BAD = {
                                    ["glance_swift_auth_address"]),
     "s3 with wrong keys": (["-e", "glance_default_store=s3", "-e", "glance_s3_secret_key=wrong-secret"],
                            ["cannot use the s3 store", "nothing was changed"]),
+    "rbd with another key": (["-e", "glance_default_store=rbd", "-e", "glance_rbd_key=AQDeiRRr2lqADhAAmfsqHhzAAiw8ky4aqwLBiQ=="],
+                             ["cannot use the rbd store", "nothing was changed"]),
     # Nothing listens on port 9 of the storage host.
     "unreachable endpoint": (["-e", "glance_default_store=swift", "-e",
                               "glance_swift_auth_address=http://{storage}:9/auth/v1.0"],

@@ -2,7 +2,7 @@
 """glance-manage db_sync, run only when the database or glance's migrations changed since
 the last sync this node ran.
 
-    glance-ha-db-sync STAMP GLANCE_API_CONF -- COMMAND...
+    glance-ha-db-sync [--timeout SECONDS] STAMP GLANCE_API_CONF -- COMMAND...
 
 COMMAND is the db_sync to run (the role gives `runuser -u glance -- glance-manage ...
 db_sync`). `glance-manage db_sync` imports all of glance to find, on a converged cluster,
@@ -19,6 +19,11 @@ written), a database it cannot read: each runs the sync. After a sync that succe
 records the new state. Output and exit status are COMMAND's; a skipped sync prints
 "Database is up to date", as glance-manage does when it has nothing to do.
 
+With --timeout, a COMMAND still running after SECONDS is stopped, and what it waited for
+is printed first: the local database server's sessions and Galera state (when its client
+is installed here), then every Python thread's stack (SIGABRT, with faulthandler on).
+Exit status 124 then, as timeout(1) gives: the sync may be run again.
+
 Installed by the glance role of glance-ha.
 """
 
@@ -29,6 +34,9 @@ import hashlib
 import importlib.metadata
 import importlib.util
 import json
+import os
+import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -91,7 +99,50 @@ def state(config_file: str) -> dict | None:
     return {"code": code, "revisions": revisions}
 
 
+# What a stalled sync waits for, as the local server sees it (root over the socket).
+DIAGNOSIS_SQL = (
+    "SELECT id, user, db, command, time, state, LEFT(info, 120) FROM information_schema.processlist "
+    "WHERE command <> 'Daemon' ORDER BY time DESC; "
+    "SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_cluster_status', 'wsrep_cluster_size', "
+    "'wsrep_local_state_comment', 'wsrep_flow_control_paused', 'wsrep_local_recv_queue', "
+    "'wsrep_local_send_queue')")
+
+
+def report_stall(seconds: float) -> None:
+    print(f"glance-ha-db-sync: the sync is still running after {seconds:g} s; the database's sessions:",
+          file=sys.stderr, flush=True)
+    client = shutil.which("mariadb") or shutil.which("mysql")
+    if client is None:
+        print("(no database client on this node)", file=sys.stderr, flush=True)
+        return
+    try:
+        found = subprocess.run([client, "--batch", "-e", DIAGNOSIS_SQL], capture_output=True, text=True,
+                               timeout=15, check=False)
+        print(found.stdout + found.stderr, file=sys.stderr, flush=True)
+    except subprocess.TimeoutExpired:
+        print("(the database did not answer within 15 s)", file=sys.stderr, flush=True)
+
+
+def run_bounded(command: list[str], timeout: float | None) -> int:
+    # A session of its own: the stop reaches glance-manage under runuser too.
+    process = subprocess.Popen(command, start_new_session=True, env={**os.environ, "PYTHONFAULTHANDLER": "1"})
+    try:
+        return process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        report_stall(timeout)
+        os.killpg(process.pid, signal.SIGABRT)  # faulthandler prints every thread's stack
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        return 124
+
+
 def main(argv: list[str]) -> int:
+    timeout = None
+    if argv[:1] == ["--timeout"] and len(argv) > 1:
+        timeout, argv = float(argv[1]) or None, argv[2:]
     if len(argv) < 4 or argv[2] != "--":
         print(__doc__, file=sys.stderr)
         return 2
@@ -105,15 +156,15 @@ def main(argv: list[str]) -> int:
         print(f"Database is up to date (revision {', '.join(before['revisions'])}, glance {before['code']}: "
               "as the last db_sync left it; glance-manage not run).")
         return 0
-    run = subprocess.run(command, check=False)
-    if run.returncode == 0:
+    returncode = run_bounded(command, timeout)
+    if returncode == 0:
         after = state(config_file)
         if after is not None:
             stamp.parent.mkdir(parents=True, exist_ok=True)
             stamp.write_text(json.dumps(after) + "\n")
     else:
         stamp.unlink(missing_ok=True)
-    return run.returncode
+    return returncode
 
 
 if __name__ == "__main__":

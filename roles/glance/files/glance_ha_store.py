@@ -42,7 +42,7 @@ def open_backend(config_file: str, backend: str):
 
     single_backend.register_opts(conf)
     single_backend.create_stores(conf)
-    # Every store registers its type as one of its URL schemes (file, swift, s3, http).
+    # Every store registers its type as one of its URL schemes (file, swift, s3, rbd, http).
     store = single_backend.get_store_from_scheme(backend)
 
     def locate_single(url: str):

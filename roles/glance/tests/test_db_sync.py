@@ -74,6 +74,21 @@ def test_failed_sync_leaves_no_stamp_and_its_status(sync):
     assert ran, "after a failed sync the next run must sync again"
 
 
+def test_stalled_sync_is_stopped_with_its_stack_and_no_stamp(tmp_path, monkeypatch, capfd):
+    """A sync that hangs (CI once waited 80 min on one) ends at --timeout, status 124, after
+    printing where it waited; the database's part is printed when a client is installed."""
+    monkeypatch.setattr(db_sync, "state", lambda _conf: STATE)
+    monkeypatch.setattr(db_sync.shutil, "which", lambda _name: None)
+    stamp = tmp_path / "db-sync.json"
+    hang = [sys.executable, "-c", "import threading; threading.Event().wait()"]
+    status = db_sync.main(["--timeout", "1", str(stamp), "/etc/glance/glance-api.conf", "--", *hang])
+    err = capfd.readouterr().err
+    assert status == 124
+    assert not stamp.exists()
+    assert "still running after 1 s" in err and "(no database client on this node)" in err
+    assert "Current thread" in err and "wait" in err, err  # faulthandler's dump of the hung command
+
+
 def test_database_url_is_decoded_as_glance_encodes_it(monkeypatch):
     seen = {}
 
