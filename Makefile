@@ -7,7 +7,12 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 VENV ?= .venv
 PYTHON ?= python3
-SCENARIOS ?= default legacy bookworm
+# The scenarios run one after another; those in SIDE_BY_SIDE run together after them (each
+# one's output kept in one block). Legacy and bookworm are short and have their own networks:
+# together they cost ~the longer one (docs/benchmarks.md); the default scenario's load tests
+# run alone.
+SCENARIOS ?= default
+SIDE_BY_SIDE ?= legacy bookworm
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export ANSIBLE_FORCE_COLOR := 0
@@ -55,17 +60,26 @@ lint: venv
 unit: venv
 	$(call timed,unit,pytest -q -p no:cacheprovider roles/*/tests plugins/tests testlib/tests)
 
-molecule: $(addprefix molecule-,$(SCENARIOS))
-# Containers a killed run left behind (label org.glance-ha.lab=molecule) would keep
-# the scenario network busy; molecule's own destroy only knows its platforms.
+# Every scenario runs whatever the others' outcome (the make -k of a dependency would skip
+# those after a failed one); the target fails if any did.
+molecule: venv host
+	@rc=0; $(MAKE) --no-print-directory HOST= $(addprefix molecule-,$(SCENARIOS)) || rc=1; \
+	$(if $(SIDE_BY_SIDE),$(MAKE) --no-print-directory HOST= -j $(words $(SIDE_BY_SIDE)) --output-sync=target \
+		$(addprefix molecule-,$(SIDE_BY_SIDE)) || rc=1;) exit $$rc
+# Containers a killed run left behind (label org.glance-ha.lab=molecule-<scenario>) would
+# keep the scenario network busy; molecule's own destroy only knows its platforms. A scenario
+# removes only its own: another may be running beside it.
 # A failed verify writes the whole session's incident report to .ci/report-<scenario>.txt
 # (conftest's pytest_sessionfinish), and every run the seconds of each molecule step to
-# .ci/steps-<scenario>.txt; .ci/run prints both last.
-molecule-%: venv host
-	@rm -f .ci/report-$*.txt .ci/steps-$*.txt
-	$(call timed,molecule-$*,docker ps -aq --filter label=org.glance-ha.lab=molecule \
+# .ci/steps-<scenario>.txt and the failed tests' names to .ci/failed-<scenario>.txt;
+# .ci/run prints them last.
+# HOST= when the host is prepared already (the scenarios run by the molecule target).
+HOST ?= host
+molecule-%: venv $(HOST)
+	@rm -f .ci/report-$*.txt .ci/steps-$*.txt .ci/failed-$*.txt
+	$(call timed,molecule-$*,docker ps -aq --filter label=org.glance-ha.lab=molecule-$* \
 		| xargs -r docker rm -f >/dev/null && GLANCE_HA_REPORT=$(CURDIR)/.ci/report-$*.txt molecule test -s $* 2>&1 \
-		| python3 .ci/molecule_steps.py $* .ci/steps-$*.txt)
+		| python3 .ci/molecule_steps.py $* .ci/steps-$*.txt .ci/failed-$*.txt)
 
 # A lab converged by an older commit (BASE), then this checkout's site.yml: 0 changed.
 BASE ?= HEAD~1

@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """Pass molecule's output through and time its steps.
 
-    molecule test -s default 2>&1 | python3 .ci/molecule_steps.py default .ci/steps-default.txt
+    molecule test -s default 2>&1 | python3 .ci/molecule_steps.py default .ci/steps-default.txt .ci/failed-default.txt
 
 molecule logs `[<scenario> > <step>] Executing` when a step starts and `Executed: ...` (or
 `Failed`) when it ends, without times. Each step's seconds are printed on one line when the
 output ends and written to the summary file with the verify step's ten slowest tests (pytest's
 durations table), which .ci/run prints last (a CI log keeps its end), so where a scenario's
-time went is read without scrolling through it.
+time went is read without scrolling through it; the names of the failed tests to a third file,
+which .ci/run prints after every summary.
 """
 
 from __future__ import annotations
@@ -25,14 +26,18 @@ STEP = re.compile(r"\[(?P<scenario>[\w-]+) > (?P<step>[\w-]+)\] (?:\x1b\[[0-9;]*
 SLOWEST = re.compile(r"=+ slowest .*durations =+")
 DURATION = re.compile(r"\d+\.\d+s (?:setup|call|teardown)\s+\S.*")
 KEPT = 10
+# pytest -v's verdict of each test ("tests/test_x.py::test_y FAILED [ 50%]"): the names of the
+# failed ones go last in the CI log, where a log cut in its middle still shows them.
+VERDICT = re.compile(r"(?P<test>\S+\.py::\S+) (?P<verdict>FAILED|ERROR)\b")
 
 
-def main(scenario: str, summary: Path) -> int:
+def main(scenario: str, summary: Path, failures: Path) -> int:
     # CI's time guard interrupts the whole process group: the summary must still be written
     # once molecule has finished cleaning up and its output ends.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     steps: list[list] = []  # [step, start, end or None, outcome]
     slowest: list[str] = []
+    failed: dict[str, str] = {}
     in_table = False
     for line in sys.stdin:
         sys.stdout.write(line)
@@ -47,6 +52,9 @@ def main(scenario: str, summary: Path) -> int:
                 slowest.append(row[0].rstrip())
                 continue
             in_table = not slowest  # the table ends at its first other line
+        verdict = VERDICT.search(line)
+        if verdict:
+            failed.setdefault(verdict["test"].split("/tests/")[-1], verdict["verdict"])
         match = STEP.search(line)
         if not match or match["scenario"] != scenario:
             continue
@@ -61,8 +69,9 @@ def main(scenario: str, summary: Path) -> int:
     text = f"== molecule-{scenario} steps: " + ", ".join(parts)
     print(text, flush=True)
     summary.write_text("\n".join([text] + [f"   {row}" for row in slowest[:KEPT]]) + "\n")
+    failures.write_text("".join(f"== molecule-{scenario} {verdict}: {test}\n" for test, verdict in failed.items()))
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1], Path(sys.argv[2])))
+    sys.exit(main(sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])))
