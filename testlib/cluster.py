@@ -8,6 +8,7 @@ testinfra's `host` fixture runs a test once per node; the cluster tests need nam
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import hashlib
 import os
@@ -180,6 +181,57 @@ def read_only_runs(cache_root: Path, runs: dict[str, list[str]], workers: int = 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         done.update(zip(names[1:], pool.map(run, range(1, len(names)), names[1:])))
     return done
+
+
+# --- the session's runs that must change nothing ------------------------------------------
+
+# What a run that must change nothing leaves alone on a controller: these files' bytes and
+# when these services started.
+UNCHANGED_FILES = ("/etc/glance/glance-api.conf", "/etc/glance/glance-swift.conf", "/etc/glance/policy.yaml",
+                   "/etc/ceph/ceph.conf", "/etc/haproxy/haproxy.cfg", "/etc/keepalived/keepalived.conf",
+                   "/etc/mysql/mariadb.conf.d/70-glance-ha-galera.cnf")
+UNCHANGED_UNITS = ("glance-api", "haproxy", "mariadb", "keepalived")
+
+
+def node_state(node) -> dict:
+    """The node's UNCHANGED_FILES (sha256, None if absent) and UNCHANGED_UNITS' start times."""
+    state = {}
+    for path in UNCHANGED_FILES:
+        f = node.file(path)
+        state[path] = f.sha256sum if f.exists else None
+    for unit in UNCHANGED_UNITS:
+        state[unit] = node.check_output(f"systemctl show -P ActiveEnterTimestampMonotonic {unit}")
+    return state
+
+
+@dataclasses.dataclass
+class ReadOnly:
+    runs: dict[str, subprocess.CompletedProcess]
+    before: list[dict]  # node_state of each controller before the batch
+    after: list[dict]  # and after it
+
+
+@pytest.fixture(scope="session")
+def read_only(request, nodes, tmp_path_factory) -> ReadOnly:
+    """Every run of the session that must change nothing (refused in preflight, or --check),
+    in one batch (read_only_runs): each test module of the session declares its runs with a
+    function declare_read_only_runs() (name -> playbook and its arguments), each test
+    asserts on its own run and on the controllers' state around the batch. One batch, not one
+    per module: the runs share one fact gathering and fill the worker slots (docs/benchmarks.md).
+    The batch runs when the first test asks (the converged cluster, before any day-2 change)."""
+    runs: dict[str, list[str]] = {}
+    for module in dict.fromkeys(item.module for item in request.session.items):
+        declare = getattr(module, "declare_read_only_runs", None)
+        declared = declare() if declare else {}
+        clash = set(runs) & set(declared)
+        assert not clash, f"read-only runs declared twice: {sorted(clash)}"
+        runs.update(declared)
+    # The first declared gathers the facts alone (a short one); then the --check runs, the longest.
+    first, *rest = runs
+    rest.sort(key=lambda name: "--check" not in runs[name])
+    before = [node_state(n) for n in nodes]
+    done = read_only_runs(tmp_path_factory.mktemp("read-only"), {name: runs[name] for name in [first, *rest]})
+    return ReadOnly(done, before, [node_state(n) for n in nodes])
 
 
 def ipv4(node) -> str:

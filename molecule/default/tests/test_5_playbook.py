@@ -4,13 +4,14 @@ host is touched (test 6), and --check --diff on a converged cluster changes noth
 from __future__ import annotations
 
 import json
+import os
 import re
 
 import pytest
 import testinfra
 import yaml
 
-from testlib.cluster import LAB_SECRETS, PROJECT, docker, flat, lab_vars, node_names, playbook, read_only_runs, recap, wait_for
+from testlib.cluster import LAB_SECRETS, PROJECT, docker, flat, lab_vars, node_names, playbook, recap, wait_for
 
 BARE = "glance-ha-mol-bare"
 
@@ -22,7 +23,7 @@ def _bare_run() -> list[str]:
     spec = yaml.safe_load((role / "vars" / "main.yml").read_text())["lab_nodes_container"]
     image = yaml.safe_load((role / "defaults" / "main.yml").read_text())["lab_nodes_image"]
     args = ["run", "-d", "--name", BARE, "--cgroupns", spec["cgroupns_mode"], "--stop-signal", spec["stop_signal"],
-            "--label", "org.glance-ha.lab=molecule"]
+            "--label", f"org.glance-ha.lab=molecule-{os.environ.get('MOLECULE_SCENARIO_NAME', 'default')}"]
     args += [a for cap in spec["capabilities"] for a in ("--cap-add", cap)]
     args += [a for opt in spec["security_opts"] for a in ("--security-opt", opt)]
     args += [a for dev in spec["devices"] for a in ("--device", dev)]
@@ -109,8 +110,8 @@ def test_empty_controllers_group_is_refused(bare_node, tmp_path):
 
 # Runs on the converged cluster that change nothing: the refusals below (each refused in
 # preflight), the status playbook, the release check and --check --diff. Read-only, they go
-# three at a time (conftest.read_only_runs); every one stays a test of its own, asserting
-# on its own run.
+# in the session's batch (testlib.cluster.read_only); every one stays a test of its own,
+# asserting on its own run.
 # A well-formed Ceph key that is not client.glance's.
 OTHER_CEPH_KEY = "AQDeiRRr2lqADhAAmfsqHhzAAiw8ky4aqwLBiQ=="
 BAD_BRICK_DIRS = ["srv/bricks", "/srv/../etc/bricks", "/var/lib/glance/images/b", "/", "/srv/bricks/",
@@ -175,33 +176,32 @@ READ_ONLY = {
 SWITCH_LIMITED = "backend-tls-switch-limited"
 
 
-@pytest.fixture(scope="module")
-def read_only(tmp_path_factory):
+def declare_read_only_runs():
     refused = {case: ["site.yml", "-e", json.dumps(extra)] for case, (extra, _) in REFUSED.items()}
     refused[SWITCH_LIMITED] = ["site.yml", "--limit", node_names()[0], "-e", json.dumps({"glance_ha_backend_tls": False})]
-    # The release check gathers the facts alone (it is short); --check, the longest, then
-    # runs beside the refusals instead of after them.
-    return read_only_runs(tmp_path_factory.mktemp("read-only"), {**READ_ONLY, **refused})
+    # The release check, short, gathers the facts for the batch.
+    return {**READ_ONLY, **refused}
 
 
 @pytest.mark.parametrize("case", list(REFUSED))
 def test_impossible_settings_are_refused_with_nothing_changed(case, read_only):
-    _assert_refused(read_only[case], *REFUSED[case][1])
+    _assert_refused(read_only.runs[case], *REFUSED[case][1])
+    assert read_only.after == read_only.before
     # A failed task prints its item: none may carry a secret (glance-cannot-read fails in a
     # loop over the configuration files).
-    out = read_only[case].stdout + read_only[case].stderr
+    out = read_only.runs[case].stdout + read_only.runs[case].stderr
     for key in ("glance_database_password", "glance_service_password", "haproxy_stats_password"):
         assert lab_vars()[key] not in out, key
 
 
 def test_switching_the_way_to_glance_on_one_controller_only_is_refused(read_only):
-    _assert_refused(read_only[SWITCH_LIMITED], "glance_ha_backend_tls is now False",
+    _assert_refused(read_only.runs[SWITCH_LIMITED], "glance_ha_backend_tls is now False",
                     "are left out (--limit): every load balancer changes how it reaches them")
 
 
 def test_status_playbook_prints_the_cluster(read_only):
     """playbooks/status.yml: the VIP holder, every HAProxy's view, Galera, GlusterFS, health."""
-    run = read_only["status"]
+    run = read_only.runs["status"]
     out = run.stdout
     assert run.returncode == 0, out + run.stderr
     assert all(r["changed"] == 0 and r["failed"] == 0 for r in recap(out).values()), out
@@ -217,7 +217,7 @@ def test_status_playbook_prints_the_cluster(read_only):
 
 
 def test_release_check_reports_registry_absent(read_only):
-    run = read_only["release-check"]
+    run = read_only.runs["release-check"]
     assert run.returncode == 0, run.stdout + run.stderr
     assert "glance-registry: not deployed" in flat(run.stdout)
     assert "removed upstream in Victoria" in flat(run.stdout)
@@ -226,7 +226,7 @@ def test_release_check_reports_registry_absent(read_only):
 
 def test_check_mode_on_converged_cluster_changes_nothing(read_only):
     """`--check --diff` on the converged (and by now once rebooted) cluster: no change, no failure."""
-    run = read_only["check-diff"]
+    run = read_only.runs["check-diff"]
     assert run.returncode == 0, run.stdout + run.stderr
     counts = recap(run.stdout)
     assert set(counts) >= set(node_names()), run.stdout

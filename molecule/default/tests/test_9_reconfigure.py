@@ -19,24 +19,9 @@ import uuid
 import pytest
 import requests
 
-from testlib.cluster import (MOUNT, flat, incident_report, ipv4, lab_vars, rbd_images, read_only_runs, recap,
+from testlib.cluster import (MOUNT, flat, incident_report, ipv4, lab_vars, node_state, rbd_images, recap,
                              storage_host, swift_session)
 from testlib.day2 import PLAYBOOK, Api, default_store_line, reconfigure, under_load
-WATCHED = ["/etc/glance/glance-api.conf", "/etc/glance/glance-swift.conf", "/etc/glance/policy.yaml",
-           "/etc/ceph/ceph.conf", "/etc/haproxy/haproxy.cfg"]
-
-
-def node_state(node) -> dict:
-    """What a refused run must leave alone: config bytes and the services' start times."""
-    state = {}
-    for path in WATCHED:
-        f = node.file(path)
-        state[path] = f.sha256sum if f.exists else None
-    for unit in ("glance-api", "haproxy"):
-        state[unit] = node.check_output(f"systemctl show -P ActiveEnterTimestampMonotonic {unit}")
-    return state
-
-
 def _switch_under_load(api, images, nodes, store: str):
     """The switch to `store` with migration, under 20 requests a second: none failed, each
     controller drained and put back once, every image copied, verified and still the same."""
@@ -62,8 +47,7 @@ def _switch_under_load(api, images, nodes, store: str):
         for image_id, digest in uploads.done:
             assert api.sha256(image_id) == digest
     finally:
-        for image_id, _ in uploads.done:
-            api.delete(image_id)
+        uploads.remove()
 
 
 def test_file_to_rbd_with_migration_under_load_fails_no_request(api, images, nodes):
@@ -271,39 +255,33 @@ BAD = {
                               "glance_swift_auth_address=http://{storage}:9/auth/v1.0"],
                              ["cannot use the swift store", "nothing was changed"]),
 }
-CHECK = "check mode"
+CHECK = "reconfigure: check mode"
 
 
-@pytest.fixture(scope="module")
-def read_only(nodes, tmp_path_factory):
-    """--check --diff to swift and every bad input: runs that change nothing, three at a time
-    (conftest.read_only_runs), with the nodes' state before them."""
-    before = [node_state(n) for n in nodes]
+def declare_read_only_runs():
+    """--check --diff to swift and every bad input: in the session's batch (testlib.cluster.read_only),
+    on the cluster as converged (file the default store, as after the chain above)."""
     storage = ipv4(storage_host())
-    bad = {case: [PLAYBOOK, *(e.replace("{storage}", storage) for e in extra)] for case, (extra, _) in BAD.items()}
-    # A short run gathers the facts alone; the longest (--check, with its probe) goes next.
-    first = "unknown store"
-    runs = {first: bad.pop(first), CHECK: [PLAYBOOK, "-e", "glance_default_store=swift", "--check", "--diff"], **bad}
-    return before, read_only_runs(tmp_path_factory.mktemp("read-only"), runs)
+    runs = {f"reconfigure: {case}": [PLAYBOOK, *(e.replace("{storage}", storage) for e in extra)]
+            for case, (extra, _) in BAD.items()}
+    return {**runs, CHECK: [PLAYBOOK, "-e", "glance_default_store=swift", "--check", "--diff"]}
 
 
 def test_check_mode_reports_the_change_and_changes_nothing(nodes, read_only):
-    before, runs = read_only
-    run = runs[CHECK]
+    run = read_only.runs[CHECK]
     assert run.returncode == 0, run.stdout[-4000:]
     assert all(recap(run.stdout)[n]["changed"] > 0 for n in recap(run.stdout)), recap(run.stdout)
-    assert [node_state(n) for n in nodes] == before
+    assert read_only.after == read_only.before
     for node in nodes:
         assert default_store_line(node) == "default_store = file"
 
 
 @pytest.mark.parametrize("case", list(BAD))
-def test_bad_input_stops_in_preflight_with_nothing_changed(case, nodes, read_only):
-    before, runs = read_only
-    run = runs[case]
+def test_bad_input_stops_in_preflight_with_nothing_changed(case, read_only):
+    run = read_only.runs[f"reconfigure: {case}"]
     assert run.returncode != 0, run.stdout[-3000:]
     out = flat(run.stdout + run.stderr)
     for phrase in BAD[case][1]:
         assert phrase in out, out[-3000:]
     assert "TASK [haproxy : Drain" not in out
-    assert [node_state(n) for n in nodes] == before
+    assert read_only.after == read_only.before

@@ -133,19 +133,27 @@ def accounts(nodes):
     return first, {"glance": "glance_b", "glance_b": "glance"}[first]
 
 
-def test_check_mode_reports_every_change_and_makes_none(nodes):
+CHECK = "rolling: check mode of every change"
+
+
+def declare_read_only_runs():
+    """--check --diff of the change below, in the session's batch (testlib.cluster.read_only)."""
+    return {CHECK: ["site.yml", "--check", "--diff", "-e", json.dumps(CHANGED | SECRETS)]}
+
+
+def test_check_mode_reports_every_change_and_makes_none(nodes, read_only, accounts):
     """--check --diff of the change below: the run passes (nothing restarts, so the health
     waits must not look for glance where the new way will have it) and reports changes,
-    while every node keeps its files, its way and its database account."""
-    accounts = {connects_as(n) for n in nodes}
-    run = site("--check", "--diff", "-e", json.dumps(CHANGED | SECRETS))
+    while every node keeps its files, its services, its way and its database account."""
+    run = read_only.runs[CHECK]
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
     assert all(recap(run.stdout)[n.backend.host]["changed"] > 0 for n in nodes), recap(run.stdout)
+    assert read_only.after == read_only.before
     for node in nodes:
         for path, line in LINES.items():
             assert line not in node.file(path).content_string, (node.backend.host, path)
         assert backend_way(node) == ("127.0.0.1", True, "tls"), node.backend.host
-    assert {connects_as(n) for n in nodes} == accounts
+    assert {connects_as(n) for n in nodes} == {accounts[0]}
 
 
 def test_a_changed_setting_of_every_service_rolls_with_no_failed_request(api, images, nodes, vip, since, os_env,
@@ -171,8 +179,7 @@ def test_a_changed_setting_of_every_service_rolls_with_no_failed_request(api, im
         out = flat(run.stdout)
         assert out.count("TASK [haproxy : Drain the server on every load balancer]") == 2 * len(nodes)
     finally:
-        for image_id, _ in uploads.done:
-            api.delete(image_id)
+        uploads.remove()
 
 
 def test_and_back_the_same_way(api, images, nodes, vip, since, os_env, accounts):
@@ -188,8 +195,7 @@ def test_and_back_the_same_way(api, images, nodes, vip, since, os_env, accounts)
         assert [connects_as(n) for n in nodes] == [accounts[0]] * len(nodes)
         assert db_accounts(nodes[0]) == {accounts[0]}
     finally:
-        for image_id, _ in uploads.done:
-            api.delete(image_id)
+        uploads.remove()
 
 
 # A value glance reads (the configuration check passes it) but cannot start with: an
@@ -219,8 +225,7 @@ def test_a_bad_value_costs_one_drained_controller_not_the_cluster(api, images, n
             assert started(node, "glance-api") == before[node.backend.host], f"{node.backend.host} restarted"
         assert all(haproxy_servers(n)[("glance_api", first.backend.host)]["status"] != "UP" for n in nodes)
     finally:
-        for image_id, _ in uploads.done:
-            api.delete(image_id)
+        uploads.remove()
     repaired = site("--tags", "glance")
     assert repaired.returncode == 0, repaired.stdout[-3000:]
     wait_for(lambda: all_up(nodes), "every glance-api UP again", timeout=60, interval=1)

@@ -52,8 +52,7 @@ def test_file_to_swift_under_load_fails_no_request(api, images, nodes):
         assert set(stores.split("=", 1)[1].strip().split(",")) >= {"file", "swift"}, stores
     for image_id, digest in list(images.items()) + uploads.done:
         assert api.sha256(image_id) == digest
-    for image_id, _ in uploads.done:
-        api.delete(image_id)
+    uploads.remove()
 
 
 def test_new_uploads_land_in_swift(api):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -88,12 +89,13 @@ def image(image_id, behaviour="ok", **extra):
             "os_hash_value": "aa", "behaviour": behaviour, **extra}
 
 
-def run_migration(monkeypatch, images, remove_old=True):
-    glance = FakeGlance({i["id"]: i for i in images})
+def run_migration(monkeypatch, images, remove_old=True, parallel=1, fake=FakeGlance):
+    glance = fake({i["id"]: i for i in images})
     # The copy's bytes as the store driver reads them: "aa" matches, anything else differs.
     monkeypatch.setattr(migrate, "read_hash", lambda _conf, _backend, url, _algo: HASHES.get(url.split("//")[1], "aa"))
     monkeypatch.setattr(migrate.time, "sleep", lambda _s: None)
-    args = migrate.argparse.Namespace(target=TARGET, config_file="/dev/null", remove_old=remove_old, timeout=0)
+    args = migrate.argparse.Namespace(target=TARGET, config_file="/dev/null", remove_old=remove_old, timeout=0,
+                                      parallel=parallel)
     return glance, migrate.migrate(glance, args)
 
 
@@ -138,6 +140,23 @@ def test_one_failure_does_not_stop_the_others(monkeypatch):
     _glance, report = run_migration(monkeypatch, [image("img-bad"), image("img-ok")], remove_old=False)
     assert [e["id"] for e in report["failed"]] == ["img-bad"] and [e["id"] for e in report["copied"]] == ["img-ok"]
     assert report["removed_locations"] == 0
+
+
+def test_images_are_copied_several_at_once(monkeypatch):
+    """--parallel 3: three copies are under way together (one at a time, the first import
+    would wait for the two others and fail)."""
+    together = threading.Barrier(3, timeout=5)
+
+    class Gated(FakeGlance):
+        def call(self, method, path, body=None, content_type="application/json"):
+            result = super().call(method, path, body, content_type)
+            if method == "POST":
+                together.wait()
+            return result
+
+    _glance, report = run_migration(monkeypatch, [image(f"img-{n}") for n in range(3)], parallel=3, fake=Gated)
+    assert report["failed"] == [] and sorted(e["id"] for e in report["copied"]) == ["img-0", "img-1", "img-2"]
+    assert report["removed_locations"] == 3
 
 
 class FakeResponse:
