@@ -22,13 +22,13 @@ import requests
 from testlib.cluster import (MOUNT, flat, incident_report, ipv4, lab_vars, node_state, rbd_images, recap,
                              storage_host, swift_session)
 from testlib.day2 import PLAYBOOK, Api, default_store_line, reconfigure, under_load
-def _switch_under_load(api, images, nodes, store: str):
+def _switch_under_load(api, images, nodes, store: str, *extra: str):
     """The switch to `store` with migration, under 20 requests a second: none failed, each
     controller drained and put back once, every image copied, verified and still the same."""
     since = nodes[0].check_output("date '+%F %T'")
     stores_before = {image_id: set(api.show(image_id)["stores"].split(",")) for image_id in images}
     run, stream, uploads = under_load(api, images, "-e", f"glance_default_store={store}",
-                                      "-e", "glance_store_migrate=true", rate=20)
+                                      "-e", "glance_store_migrate=true", *extra, rate=20)
     try:
         assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
         out = flat(run.stdout)
@@ -51,7 +51,10 @@ def _switch_under_load(api, images, nodes, store: str):
 
 
 def test_file_to_rbd_with_migration_under_load_fails_no_request(api, images, nodes):
-    _switch_under_load(api, images, nodes, "rbd")
+    # Three copies at once (the role's default is one): out of GlusterFS into Ceph, the lab's
+    # controllers take them under this load; out of s3 (a boto3 client made for every read)
+    # they did not (docs/benchmarks.md).
+    _switch_under_load(api, images, nodes, "rbd", "-e", "glance_store_migrate_parallel=3")
     assert set(images) <= set(rbd_images())
     for image_id in images:
         assert set(api.show(image_id)["stores"].split(",")) == {"file", "rbd"}

@@ -8,8 +8,8 @@ glance-api.conf) and compare its hash with the image's os_hash_value (checksum f
 images without one). Only a verified copy may have its other locations removed
 (--remove-old). Images already in the target are left alone: a second run copies
 nothing. --parallel images are copied at once: a copy is mostly glance's task waiting
-on its own steps, and one at a time a migration took the images' count times ~10 s on
-the lab (docs/benchmarks.md).
+on its own steps (one at a time, ~10 s an image on the lab under load), but the copies run
+in the glance-api workers that serve the clients (docs/benchmarks.md).
 
 Credentials of a Keystone admin (copy-image needs the admin role and a project):
 OS_AUTH_URL, OS_USERNAME, OS_PASSWORD, OS_PROJECT_NAME, OS_USER_DOMAIN_NAME,
@@ -223,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="remove the other locations of each verified copy")
     parser.add_argument("--timeout", type=float, default=1800,
                         help="seconds one image's copy may take")
-    parser.add_argument("--parallel", type=int, default=3, help="images copied at once")
+    parser.add_argument("--parallel", type=int, default=1, help="images copied at once")
     parser.add_argument("--credentials-stdin", action="store_true",
                         help="read the OS_* credentials as a JSON object from standard input")
     args = parser.parse_args(argv)
