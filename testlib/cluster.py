@@ -217,8 +217,8 @@ def read_only(request, nodes, tmp_path_factory) -> ReadOnly:
     in one batch (read_only_runs): each test module of the session declares its runs with a
     function declare_read_only_runs() (name -> playbook and its arguments), each test
     asserts on its own run and on the controllers' state around the batch. One batch, not one
-    per module: the runs share one fact gathering and fill the worker slots (docs/benchmarks.md).
-    The batch runs when the first test asks (the converged cluster, before any day-2 change)."""
+    per module: the runs share one fact gathering and the worker slots. The batch runs when the
+    first test asks (the converged cluster, before any day-2 change)."""
     runs: dict[str, list[str]] = {}
     for module in dict.fromkeys(item.module for item in request.session.items):
         declare = getattr(module, "declare_read_only_runs", None)

@@ -11,7 +11,8 @@ of them before the next one goes out (the restart times from systemd placed amon
 snapshots; a node listed twice while its way switches serves while one of them does); no
 request fails.
 
-Runs after the store changes (test_9_reconfigure) and leaves the cluster as converged.
+Runs after the store changes (test_9_reconfigure) and leaves the cluster as converged; its
+--check --diff runs in the session's batch of runs that change nothing, on the converged cluster.
 """
 
 from __future__ import annotations
