@@ -8,9 +8,8 @@ SHELL := /bin/bash
 VENV ?= .venv
 PYTHON ?= python3
 # The scenarios run one after another; those in SIDE_BY_SIDE run together after them (each
-# one's output kept in one block). Legacy and bookworm are short and have their own networks:
-# together they cost ~the longer one (docs/benchmarks.md); the default scenario's load tests
-# run alone.
+# one's output kept in one block). Legacy and bookworm are short and have their own networks;
+# the default scenario's load tests run alone.
 SCENARIOS ?= default
 SIDE_BY_SIDE ?= legacy bookworm
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
