@@ -5,10 +5,14 @@
 
 molecule logs `[<scenario> > <step>] Executing` when a step starts and `Executed: ...` (or
 `Failed`) when it ends, without times. Each step's seconds are printed on one line when the
-output ends and written to the summary file with the verify step's ten slowest tests (pytest's
-durations table), which .ci/run prints last (a CI log keeps its end), so where a scenario's
+output ends and written to the summary file with the verify step's seconds per test module and
+its slowest tests, which .ci/run prints last (a CI log keeps its end), so where a scenario's
 time went is read without scrolling through it; the names of the failed tests to a third file,
 which .ci/run prints after every summary.
+
+A test's seconds are those between its verdict line (pytest -v) and the one before it (or the
+verify step's start): fixtures included, and known for the tests that ended when a run is
+stopped by CI's guard, when pytest prints no durations table.
 """
 
 from __future__ import annotations
@@ -22,13 +26,22 @@ from pathlib import Path
 # "Executing" alone starts a step (verify also logs "Executing Testinfra tests found in ...").
 STEP = re.compile(r"\[(?P<scenario>[\w-]+) > (?P<step>[\w-]+)\] (?:\x1b\[[0-9;]*m)*"
                   r"(?P<what>Executing(?:\x1b\[[0-9;]*m)*\s*$|Executed|Failed)")
-# pytest's table: "=== slowest 25 durations ===", then "12.34s call     tests/...".
-SLOWEST = re.compile(r"=+ slowest .*durations =+")
-DURATION = re.compile(r"\d+\.\d+s (?:setup|call|teardown)\s+\S.*")
-KEPT = 10
+KEPT = 15
 # pytest -v's verdict of each test ("tests/test_x.py::test_y FAILED [ 50%]"): the names of the
 # failed ones go last in the CI log, where a log cut in its middle still shows them.
-VERDICT = re.compile(r"(?P<test>\S+\.py::\S+) (?P<verdict>FAILED|ERROR)\b")
+VERDICT = re.compile(r"(?P<test>\S+\.py::\S.*?) (?P<verdict>PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS)\b")
+
+
+def timings(tests: list[tuple[str, float]]) -> list[str]:
+    """Seconds per test module, the longest first, then the KEPT slowest tests."""
+    modules: dict[str, float] = {}
+    for test, seconds in tests:
+        module = test.split("::")[0]
+        modules[module] = modules.get(module, 0) + seconds
+    rows = [f"   {round(s):5d} s  {m}" for m, s in sorted(modules.items(), key=lambda i: -i[1])]
+    rows.append("   slowest tests:")
+    rows += [f"   {round(s):5d} s  {t}" for t, s in sorted(tests, key=lambda i: -i[1])[:KEPT]]
+    return rows
 
 
 def main(scenario: str, summary: Path, failures: Path) -> int:
@@ -36,31 +49,26 @@ def main(scenario: str, summary: Path, failures: Path) -> int:
     # once molecule has finished cleaning up and its output ends.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     steps: list[list] = []  # [step, start, end or None, outcome]
-    slowest: list[str] = []
+    tests: list[tuple[str, float]] = []
     failed: dict[str, str] = {}
-    in_table = False
+    last = time.monotonic()
     for line in sys.stdin:
         sys.stdout.write(line)
         sys.stdout.flush()
-        if SLOWEST.search(line):
-            in_table, slowest = True, []
-            continue
-        if in_table:
-            # molecule may prefix each line of the verifier's output: the row is searched for.
-            row = DURATION.search(line)
-            if row:
-                slowest.append(row[0].rstrip())
-                continue
-            in_table = not slowest  # the table ends at its first other line
         verdict = VERDICT.search(line)
         if verdict:
-            failed.setdefault(verdict["test"].split("/tests/")[-1], verdict["verdict"])
+            now, test = time.monotonic(), verdict["test"].split("/tests/")[-1]
+            tests.append((test, now - last))
+            last = now
+            if verdict["verdict"] in ("FAILED", "ERROR"):
+                failed.setdefault(test, verdict["verdict"])
         match = STEP.search(line)
         if not match or match["scenario"] != scenario:
             continue
         now = time.monotonic()
         if match["what"].startswith("Executing"):
             steps.append([match["step"], now, None, "running"])
+            last = now
         elif steps and steps[-1][0] == match["step"] and steps[-1][2] is None:
             steps[-1][2:] = [now, "ok" if match["what"] == "Executed" else "FAILED"]
     end = time.monotonic()
@@ -68,7 +76,7 @@ def main(scenario: str, summary: Path, failures: Path) -> int:
              for step, start, stop, outcome in steps]
     text = f"== molecule-{scenario} steps: " + ", ".join(parts)
     print(text, flush=True)
-    summary.write_text("\n".join([text] + [f"   {row}" for row in slowest[:KEPT]]) + "\n")
+    summary.write_text("\n".join([text] + (timings(tests) if tests else [])) + "\n")
     failures.write_text("".join(f"== molecule-{scenario} {verdict}: {test}\n" for test, verdict in failed.items()))
     return 0
 
