@@ -4,8 +4,10 @@ again: each node served its old way until its restart, then the new way), and th
 secrets (database, glance's Keystone user, HAProxy stats) rotated to values with
 `@ : / % # $ ' "` and spaces, in one run under 20 requests a second through the VIP, and
 changed back. glance serving every request after its restart with the new database URL and
-service password shows both reached the database and Keystone first; the database password
-moves to the second account and the first is dropped after the roll (and back). Each
+service password shows both reached the database and Keystone first; the database and the
+service password move to the second account and Keystone user, and the first ones are
+dropped after the roll (and back): Keystone revokes a user's tokens when its password
+changes, which failed requests on the controllers not yet restarted. Each
 controller is drained on every HAProxy before its services restart and is UP again on all
 of them before the next one goes out (the restart times from systemd placed among HAProxy
 snapshots; a node listed twice while its way switches serves while one of them does); no
@@ -53,10 +55,10 @@ def stats_page(nodes, password: str) -> list[int]:
     return [requests.get(f"https://{ipv4(n)}:1936/", auth=("admin", password), timeout=5).status_code for n in nodes]
 
 
-def service_login(os_env, password: str) -> int:
-    """What Keystone answers glance's service user (roles/glance defaults) logging in with it."""
+def service_login(os_env, user: str, password: str) -> int:
+    """What Keystone answers that user of glance's pair logging in with that password."""
     body = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
-        "name": "glance", "domain": {"name": "Default"}, "password": password}}},
+        "name": user, "domain": {"name": "Default"}, "password": password}}},
         "scope": {"project": {"name": "service", "domain": {"name": "Default"}}}}}
     return requests.post(f"{os_env['OS_AUTH_URL'].rstrip('/')}/auth/tokens", json=body, timeout=10).status_code
 
@@ -71,6 +73,12 @@ def connects_as(node) -> str:
     """The account in the controller's [database] connection URL."""
     conf = node.file("/etc/glance/glance-api.conf").content_string
     return conf.split("mysql+pymysql://", 1)[1].split(":", 1)[0]
+
+
+def logs_in_as(node) -> str:
+    """The Keystone user in the controller's [keystone_authtoken]."""
+    section = node.file("/etc/glance/glance-api.conf").content_string.split("[keystone_authtoken]", 1)[1]
+    return next(line.split("=", 1)[1].strip() for line in section.splitlines() if line.startswith("username"))
 
 
 def backend_way(node) -> tuple[str, bool, str]:
@@ -134,6 +142,13 @@ def accounts(nodes):
     return first, {"glance": "glance_b", "glance_b": "glance"}[first]
 
 
+@pytest.fixture(scope="module")
+def users(nodes):
+    """The Keystone user glance logs in as before the change, and the other one of the pair."""
+    first = logs_in_as(nodes[0])
+    return first, {"glance": "glance_b", "glance_b": "glance"}[first]
+
+
 CHECK = "rolling: check mode of every change"
 
 
@@ -142,7 +157,7 @@ def declare_read_only_runs():
     return {CHECK: ["site.yml", "--check", "--diff", "-e", json.dumps(CHANGED | SECRETS)]}
 
 
-def test_check_mode_reports_every_change_and_makes_none(nodes, read_only, accounts):
+def test_check_mode_reports_every_change_and_makes_none(nodes, read_only, accounts, users):
     """--check --diff of the change below: the run passes (nothing restarts, so the health
     waits must not look for glance where the new way will have it) and reports changes,
     while every node keeps its files, its services, its way and its database account."""
@@ -155,10 +170,11 @@ def test_check_mode_reports_every_change_and_makes_none(nodes, read_only, accoun
             assert line not in node.file(path).content_string, (node.backend.host, path)
         assert backend_way(node) == ("127.0.0.1", True, "tls"), node.backend.host
     assert {connects_as(n) for n in nodes} == {accounts[0]}
+    assert {logs_in_as(n) for n in nodes} == {users[0]}
 
 
 def test_a_changed_setting_of_every_service_rolls_with_no_failed_request(api, images, nodes, vip, since, os_env,
-                                                                         accounts):
+                                                                         accounts, users):
     run, stream, uploads, watch, before, after, holder = rolled(
         api, images, nodes, vip, ["-e", json.dumps(CHANGED | SECRETS)])
     try:
@@ -168,11 +184,12 @@ def test_a_changed_setting_of_every_service_rolls_with_no_failed_request(api, im
                 assert line in node.file(path).content_string, (node.backend.host, path)
             assert "interval 2" in node.file("/etc/keepalived/keepalived.conf").content_string
             assert backend_way(node) == (ipv4(node), False, "plain"), node.backend.host
-        # The new password went to the second account; the old one is gone with its password.
+        # Each new password went to the second account or user; the old one is gone with its password.
         assert [connects_as(n) for n in nodes] == [accounts[1]] * len(nodes)
         assert db_accounts(nodes[0]) == {accounts[1]}
-        assert service_login(os_env, SECRETS["glance_service_password"]) == 201
-        assert service_login(os_env, lab_vars()["glance_service_password"]) == 401
+        assert [logs_in_as(n) for n in nodes] == [users[1]] * len(nodes)
+        assert service_login(os_env, users[1], SECRETS["glance_service_password"]) == 201
+        assert service_login(os_env, users[0], lab_vars()["glance_service_password"]) == 401
         assert stats_page(nodes, SECRETS["haproxy_stats_password"]) == [200] * len(nodes)
         assert stats_page(nodes, lab_vars()["haproxy_stats_password"]) == [401] * len(nodes)
         # HAProxy and keepalived reloaded in place: the VIP did not move.
@@ -183,7 +200,7 @@ def test_a_changed_setting_of_every_service_rolls_with_no_failed_request(api, im
         uploads.remove()
 
 
-def test_and_back_the_same_way(api, images, nodes, vip, since, os_env, accounts):
+def test_and_back_the_same_way(api, images, nodes, vip, since, os_env, accounts, users):
     run, stream, uploads, watch, before, after, _ = rolled(api, images, nodes, vip, [])
     try:
         assert_rolled(run, stream, uploads, watch, before, after, nodes, since)
@@ -192,7 +209,9 @@ def test_and_back_the_same_way(api, images, nodes, vip, since, os_env, accounts)
                 assert line not in node.file(path).content_string, (node.backend.host, path)
             assert backend_way(node) == ("127.0.0.1", True, "tls"), node.backend.host
         assert stats_page(nodes, lab_vars()["haproxy_stats_password"]) == [200] * len(nodes)
-        assert service_login(os_env, lab_vars()["glance_service_password"]) == 201
+        assert [logs_in_as(n) for n in nodes] == [users[0]] * len(nodes)
+        assert service_login(os_env, users[0], lab_vars()["glance_service_password"]) == 201
+        assert service_login(os_env, users[1], SECRETS["glance_service_password"]) == 401
         assert [connects_as(n) for n in nodes] == [accounts[0]] * len(nodes)
         assert db_accounts(nodes[0]) == {accounts[0]}
     finally:

@@ -19,6 +19,13 @@ def glance_enabled_backends(conf_text: str) -> list[str]:
     return [item.strip() for item in legacy.split(",") if item.strip()]
 
 
+def glance_conf_value(conf_text: str, section: str, option: str) -> str:
+    """One option's value in a glance config file ('' when it is not set)."""
+    parser = configparser.RawConfigParser(strict=False, interpolation=None)
+    parser.read_string(conf_text)
+    return parser.get(section, option, fallback="").strip()
+
+
 def glance_oslo_literal(sections: dict) -> dict:
     """The sections with every string value taken literally by oslo.config: it reads `$name`
     and `${name}` as references to other options (a password `p$x` fails with "no such
@@ -31,4 +38,5 @@ def glance_oslo_literal(sections: dict) -> dict:
 
 class FilterModule:
     def filters(self):
-        return {"glance_enabled_backends": glance_enabled_backends, "glance_oslo_literal": glance_oslo_literal}
+        return {"glance_enabled_backends": glance_enabled_backends, "glance_conf_value": glance_conf_value,
+                "glance_oslo_literal": glance_oslo_literal}

@@ -40,3 +40,10 @@ def test_unescaped_the_reference_breaks_oslo_config(tmp_path):
     with pytest.raises(cfg.NoSuchOptError, match="no such option x"):
         _ = opts.keystone_authtoken.password
 
+
+
+def test_an_option_is_read_from_a_rendered_config():
+    text = "[DEFAULT]\nworkers = 2\n\n[keystone_authtoken]\nusername = glance_b\npassword = x\n"
+    assert conf.glance_conf_value(text, "keystone_authtoken", "username") == "glance_b"
+    assert conf.glance_conf_value(text, "keystone_authtoken", "project_name") == ""
+    assert conf.glance_conf_value("[DEFAULT]\nworkers = 2\n", "keystone_authtoken", "username") == ""
