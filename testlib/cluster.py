@@ -213,10 +213,11 @@ class ReadOnly:
 
 @pytest.fixture(scope="session")
 def read_only(request, nodes, tmp_path_factory) -> ReadOnly:
-    """Every run of the session that must change nothing (refused in preflight, or --check),
-    in one batch (read_only_runs): each test module of the session declares its runs with a
-    function declare_read_only_runs() (name -> playbook and its arguments), each test
-    asserts on its own run and on the controllers' state around the batch. One batch, not one
+    """Every run of the session that must change nothing (refused in preflight, --check, or
+    site.yml again on the converged cluster) in one batch (read_only_runs): each test module
+    of the session declares its runs with a function declare_read_only_runs() (name ->
+    playbook and its arguments), each test asserts on its own run and on the controllers'
+    state around the batch. One batch, not one
     per module: the runs share one fact gathering and the worker slots. The batch runs when the
     first test asks (the converged cluster, before any day-2 change)."""
     runs: dict[str, list[str]] = {}
@@ -226,9 +227,10 @@ def read_only(request, nodes, tmp_path_factory) -> ReadOnly:
         clash = set(runs) & set(declared)
         assert not clash, f"read-only runs declared twice: {sorted(clash)}"
         runs.update(declared)
-    # The first declared gathers the facts alone (a short one); then the --check runs, the longest.
+    # The first declared gathers the facts alone (a short one); then the runs that go past
+    # preflight (--check, or the second run with --diff), the longest.
     first, *rest = runs
-    rest.sort(key=lambda name: "--check" not in runs[name])
+    rest.sort(key=lambda name: not {"--check", "--diff"} & set(runs[name]))
     before = [node_state(n) for n in nodes]
     done = read_only_runs(tmp_path_factory.mktemp("read-only"), {name: runs[name] for name in [first, *rest]})
     return ReadOnly(done, before, [node_state(n) for n in nodes])

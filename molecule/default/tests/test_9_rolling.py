@@ -28,6 +28,7 @@ from testlib.cluster import (INVENTORY, all_up, flat, haproxy_servers, incident_
                              playbook, recap, vip_holders, wait_for)
 from testlib.day2 import under_load
 from testlib.haproxy import StateWatch
+from testlib.openstack import admin_session
 
 CHANGED = {
     "glance_api_conf_overrides": {"DEFAULT": {"limit_param_default": 26}},
@@ -97,14 +98,19 @@ def started(node, unit: str) -> float:
     return int(node.check_output(f"systemctl show -P ExecMainStartTimestampMonotonic {unit}")) / 1e6
 
 
-def rolled(api, images, nodes, vip, extra: list[str]):
-    """site.yml with `extra` under load, HAProxy watched: the run, the stream, and what changed."""
+def rolled(api, images, nodes, vip, os_env, extra: list[str]):
+    """site.yml with `extra` under load, HAProxy watched: the run, the stream, and what changed.
+    Each upload comes with a new token, which glance validates with Keystone, not from its
+    cache: a controller not yet restarted must still be able to, after a service password
+    change (Keystone revokes the tokens of a user whose password changes)."""
     before = {(n.backend.host, u): started(n, u) for n in nodes for u in RESTARTED}
     holder = vip_holders(nodes, vip)
     watch = StateWatch(node_names(), "glance_api")
     watch.start()
     try:
-        run, stream, uploads = under_load(api, images, *extra, rate=20, runner=site)
+        run, stream, uploads = under_load(
+            api, images, *extra, rate=20, runner=site,
+            new_token=lambda: admin_session(os_env["OS_AUTH_URL"], os_env["OS_PASSWORD"]).get_token())
     finally:
         watch.stop.set()
         watch.join(timeout=30)
@@ -176,7 +182,7 @@ def test_check_mode_reports_every_change_and_makes_none(nodes, read_only, accoun
 def test_a_changed_setting_of_every_service_rolls_with_no_failed_request(api, images, nodes, vip, since, os_env,
                                                                          accounts, users):
     run, stream, uploads, watch, before, after, holder = rolled(
-        api, images, nodes, vip, ["-e", json.dumps(CHANGED | SECRETS)])
+        api, images, nodes, vip, os_env, ["-e", json.dumps(CHANGED | SECRETS)])
     try:
         assert_rolled(run, stream, uploads, watch, before, after, nodes, since)
         for node in nodes:
@@ -201,7 +207,7 @@ def test_a_changed_setting_of_every_service_rolls_with_no_failed_request(api, im
 
 
 def test_and_back_the_same_way(api, images, nodes, vip, since, os_env, accounts, users):
-    run, stream, uploads, watch, before, after, _ = rolled(api, images, nodes, vip, [])
+    run, stream, uploads, watch, before, after, _ = rolled(api, images, nodes, vip, os_env, [])
     try:
         assert_rolled(run, stream, uploads, watch, before, after, nodes, since)
         for node in nodes:
