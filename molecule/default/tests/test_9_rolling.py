@@ -141,18 +141,21 @@ def since(nodes):
     return nodes[0].check_output("date '+%F %T'")
 
 
+def pair_of(first: str) -> tuple[str, str]:
+    """That name of a pair (roles/glance: <user>, <user>_b), and the other one."""
+    return first, {"glance": "glance_b", "glance_b": "glance"}[first]
+
+
 @pytest.fixture(scope="module")
 def accounts(nodes):
     """The account glance connects as before the change, and the other one of the pair."""
-    first = connects_as(nodes[0])
-    return first, {"glance": "glance_b", "glance_b": "glance"}[first]
+    return pair_of(connects_as(nodes[0]))
 
 
 @pytest.fixture(scope="module")
 def users(nodes):
     """The Keystone user glance logs in as before the change, and the other one of the pair."""
-    first = logs_in_as(nodes[0])
-    return first, {"glance": "glance_b", "glance_b": "glance"}[first]
+    return pair_of(logs_in_as(nodes[0]))
 
 
 CHECK = "rolling: check mode of every change"
