@@ -3,12 +3,11 @@ project (the role's drain, its read_stat, playbooks/status.yml, the tests, the b
 
 from __future__ import annotations
 
+import functools
 import importlib.util
-import subprocess
-import threading
-import time
 
 from testlib import PROJECT
+from testlib.sampler import Sampler
 
 _spec = importlib.util.spec_from_file_location(
     "haproxy_stat", PROJECT / "roles" / "haproxy" / "filter_plugins" / "haproxy_stat.py")
@@ -31,28 +30,32 @@ def server_status(text: str) -> dict[tuple[str, str], dict[str, str]]:
     return {(row["pxname"], row["svname"]): row for row in checked_servers(rows(text))}
 
 
-class StateWatch(threading.Thread):
-    """Reads `show stat` of every load balancer (container names) in turn until stopped and
-    keeps each snapshot of one backend: (time.monotonic(), load balancer, {server: status}).
-    time.monotonic() is the kernel's CLOCK_MONOTONIC, the clock of systemd's
-    *TimestampMonotonic properties in the containers too: a restart can be placed among
-    the snapshots."""
+class StateWatch:
+    """Reads `show stat` of every load balancer (container names), `every` seconds apart,
+    from start() until finish(), and keeps each snapshot of one backend: (time, load
+    balancer, {server: status}), in time order. The time is the kernel's CLOCK_MONOTONIC
+    (testlib.sampler), the clock of systemd's *TimestampMonotonic properties in the
+    containers too: a restart can be placed among the snapshots."""
 
-    def __init__(self, lbs: list[str], backend: str, every: float = 0.2):
-        super().__init__(daemon=True)
+    def __init__(self, lbs: list[str], backend: str, every: float = 0.3):
         self.lbs, self.backend, self.every = lbs, backend, every
         self.snapshots: list[tuple[float, str, dict[str, str]]] = []
-        self.stop = threading.Event()
+        self._samplers: list[Sampler] = []
 
-    def run(self):
-        while not self.stop.is_set():
-            for lb in self.lbs:
-                out = subprocess.run(["docker", "exec", lb, "sh", "-c", SHOW_STAT],
-                                     capture_output=True, text=True, check=False).stdout
-                servers = self.by_node({sv: row for (px, sv), row in server_status(out).items() if px == self.backend})
-                if servers:
-                    self.snapshots.append((time.monotonic(), lb, servers))
-            self.stop.wait(self.every)
+    def start(self) -> None:
+        self._samplers = [Sampler(lb, SHOW_STAT, self.every, functools.partial(self._take, lb)) for lb in self.lbs]
+        for sampler in self._samplers:
+            sampler.start()
+
+    def _take(self, lb: str, stamp: float, out: str) -> None:
+        servers = self.by_node({sv: row for (px, sv), row in server_status(out).items() if px == self.backend})
+        if servers:
+            self.snapshots.append((stamp, lb, servers))
+
+    def finish(self) -> None:
+        for sampler in self._samplers:
+            sampler.stop()
+        self.snapshots.sort(key=lambda snap: snap[0])
 
     def by_node(self, rows: dict[str, dict[str, str]]) -> dict[str, str]:
         """Each node's status on one load balancer. While the way to the nodes switches

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from testlib import haproxy, vip  # noqa: E402
+from testlib import haproxy, sampler, vip  # noqa: E402
 from testlib.playbooks import recap  # noqa: E402
 
 RECAP = """
@@ -87,3 +88,16 @@ def test_legacy_releases_come_from_the_inventory_and_the_role():
     # The scenario upgrades: the inventory's release must be one the role knows, and older.
     assert deployed != newest and name.isalpha() and name.islower()
     assert tuple(map(int, deployed.split("."))) < tuple(map(int, newest.split(".")))
+
+
+def test_the_sampling_loop_frames_each_output_and_ends_when_its_reader_stops():
+    proc = subprocess.Popen([sys.executable, "-c", sampler.LOOP, "0.05", "printf 'a\\nb'"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    stamps = []
+    for _ in range(3):
+        stamp, size = proc.stdout.readline().split()
+        assert proc.stdout.read(int(size)) == b"a\nb"
+        stamps.append(float(stamp))
+    assert stamps == sorted(stamps) and stamps[-1] - stamps[0] >= 0.1
+    proc.stdin.close()
+    assert proc.wait(timeout=5) == 0

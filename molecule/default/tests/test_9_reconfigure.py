@@ -11,9 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import subprocess
-import threading
-import time
 import uuid
 
 import pytest
@@ -22,6 +19,7 @@ import requests
 from testlib.cluster import (MOUNT, flat, incident_report, ipv4, lab_vars, node_state, rbd_images, recap,
                              storage_host, swift_session)
 from testlib.day2 import PLAYBOOK, Api, default_store_line, reconfigure, under_load
+from testlib.sampler import Sampler
 def _switch_under_load(api, images, nodes, store: str, *extra: str):
     """The switch to `store` with migration, under 20 requests a second: none failed, each
     controller drained and put back once, every image copied, verified and still the same.
@@ -96,26 +94,28 @@ def member(os_env, os_session, image_url):
     requests.delete(f"{keystone}/users/{user['id']}", headers=headers, timeout=10)
 
 
-class Processes(threading.Thread):
-    """Sampled every 100 ms on a node until stopped: every process's command line, and the
-    processes that carry an OS_PASSWORD in their environment."""
+class Processes:
+    """Sampled every 100 ms on a node from start() until finish(): every process's command
+    line, and the processes that carry an OS_PASSWORD in their environment."""
 
     # The marker is written split in two: this command line itself is in the ps output.
     SAMPLE = ("ps -eo args; echo '== env''iron'; for f in $(grep -l -a OS_PASSWORD= /proc/[0-9]*/environ); do "
               "tr '\\0' ' ' < ${f%/environ}/cmdline; echo; done 2>/dev/null; true")
 
     def __init__(self, node: str):
-        super().__init__(daemon=True)
-        self.node, self.stop, self.seen, self.with_password = node, threading.Event(), set(), set()
+        self.seen, self.with_password = set(), set()
+        self.sampler = Sampler(node, self.SAMPLE, 0.1, self.take)
 
-    def run(self):
-        while not self.stop.is_set():
-            out = subprocess.run(["docker", "exec", self.node, "sh", "-c", self.SAMPLE],
-                                 capture_output=True, text=True).stdout
-            args, _, environ = out.partition("== environ")
-            self.seen.update(args.splitlines())
-            self.with_password.update(line for line in environ.splitlines() if line.strip())
-            time.sleep(0.1)
+    def take(self, _stamp: float, out: str) -> None:
+        args, _, environ = out.partition("== environ")
+        self.seen.update(args.splitlines())
+        self.with_password.update(line for line in environ.splitlines() if line.strip())
+
+    def start(self) -> None:
+        self.sampler.start()
+
+    def finish(self) -> None:
+        self.sampler.stop()
 
 
 def test_rbd_to_s3_with_migration_and_the_same_target_again_changes_nothing(api, images, member, nodes):
@@ -126,8 +126,7 @@ def test_rbd_to_s3_with_migration_and_the_same_target_again_changes_nothing(api,
     try:
         run = reconfigure("-e", "glance_default_store=s3", "-e", "glance_store_migrate=true")
     finally:
-        watch.stop.set()
-        watch.join(timeout=30)
+        watch.finish()
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
     secret = lab_vars()["lab_keystone_admin_password"]
     assert any("glance-ha-migrate-images" in line for line in watch.seen), sorted(watch.seen)[:50]

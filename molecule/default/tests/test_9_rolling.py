@@ -112,8 +112,7 @@ def rolled(api, images, nodes, vip, os_env, extra: list[str]):
             api, images, *extra, rate=20, runner=site,
             new_token=lambda: admin_session(os_env["OS_AUTH_URL"], os_env["OS_PASSWORD"]).get_token())
     finally:
-        watch.stop.set()
-        watch.join(timeout=30)
+        watch.finish()
     after = {(n.backend.host, u): started(n, u) for n in nodes for u in RESTARTED}
     return run, stream, uploads, watch, before, after, holder
 
