@@ -1,5 +1,5 @@
-"""HAProxy's `show stat` through the haproxy role's filter plugin: one parser of it in the
-project (the role's drain, its read_stat, playbooks/status.yml, the tests, the benchmarks)."""
+"""HAProxy's `show stat` through the haproxy role's parser (module_utils/haproxy_stat.py): one
+parser of it in the project (the role's drain, its read_stat, playbooks/status.yml, the tests)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from testlib import PROJECT
 from testlib.sampler import Sampler
 
 _spec = importlib.util.spec_from_file_location(
-    "haproxy_stat", PROJECT / "roles" / "haproxy" / "filter_plugins" / "haproxy_stat.py")
+    "haproxy_stat", PROJECT / "roles" / "haproxy" / "module_utils" / "haproxy_stat.py")
 _filters = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_filters)
 

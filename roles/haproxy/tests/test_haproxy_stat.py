@@ -1,4 +1,4 @@
-"""Unit tests of the haproxy_stat filters (filter_plugins/haproxy_stat.py)."""
+"""Unit tests of the show stat parser (module_utils/haproxy_stat.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-_path = Path(__file__).resolve().parents[1] / "filter_plugins" / "haproxy_stat.py"
+_path = Path(__file__).resolve().parents[1] / "module_utils" / "haproxy_stat.py"
 _spec = importlib.util.spec_from_file_location("haproxy_stat", _path)
 haproxy_stat = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(haproxy_stat)
