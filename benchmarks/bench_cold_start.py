@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 
 from labctl import LAB_VARS, Lab, dexec, bench_args
+from testlib import role_python
 from testlib.loadgen import Stream
 
 # CPU seconds of every process running on a host (utime + stime, in clock ticks of 1/100 s).
@@ -28,8 +29,11 @@ CPU = "cat /proc/[0-9]*/stat 2>/dev/null | awk '{s += $14 + $15} END {print s / 
 
 
 def login_seconds(lab: Lab, samples: int = 5) -> float:
+    # The user of glance's pair (roles/glance: <user>, <user>_b) the controllers log in as now.
+    user = role_python("glance/filter_plugins/glance_conf.py").glance_conf_value(
+        dexec(lab.controllers[0], "cat /etc/glance/glance-api.conf"), "keystone_authtoken", "username")
     body = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
-        "name": LAB_VARS.get("glance_service_user", "glance"), "domain": {"name": "Default"},
+        "name": user, "domain": {"name": "Default"},
         "password": LAB_VARS["glance_service_password"]}}}}}
     url = f"http://{lab.addresses[lab.keystone]}:5000/v3/auth/tokens"
     times = []

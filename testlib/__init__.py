@@ -9,6 +9,18 @@ need of a running lab. Nothing here asserts on its own; the tests do, the benchm
 - loadgen, stallwatch: the request stream and the machine-pause recorder
 """
 
+import functools
+import importlib.util
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[1]
+
+
+@functools.cache
+def role_python(path: str):
+    """A role's Python file (e.g. "haproxy/module_utils/haproxy_stat.py") as a module: the
+    tests and benchmarks read what the roles read with the roles' own code."""
+    spec = importlib.util.spec_from_file_location(Path(path).stem, PROJECT / "roles" / path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -24,7 +24,7 @@ import pytest
 import testinfra
 from testinfra.utils.ansible_runner import AnsibleRunner
 
-from testlib import PROJECT, haproxy, tls, vip as vip_address
+from testlib import PROJECT, haproxy, role_python, tls, vip as vip_address
 from testlib.openstack import Api, admin_session, image_endpoint
 from testlib.playbooks import flat, recap  # noqa: F401 - the tests import them from here
 
@@ -234,6 +234,12 @@ def read_only(request, nodes, tmp_path_factory) -> ReadOnly:
     before = [node_state(n) for n in nodes]
     done = read_only_runs(tmp_path_factory.mktemp("read-only"), {name: runs[name] for name in [first, *rest]})
     return ReadOnly(done, before, [node_state(n) for n in nodes])
+
+
+def glance_conf(node, section: str, option: str, path: str = "/etc/glance/glance-api.conf") -> str:
+    """One option of a controller's glance config, read as the role reads it ('' if unset)."""
+    return role_python("glance/filter_plugins/glance_conf.py").glance_conf_value(
+        node.file(path).content_string, section, option)
 
 
 def ipv4(node) -> str:

@@ -4,20 +4,16 @@ parser of it in the project (the role's drain, its read_stat, playbooks/status.y
 from __future__ import annotations
 
 import functools
-import importlib.util
 
-from testlib import PROJECT
+from testlib import role_python
 from testlib.sampler import Sampler
 
-_spec = importlib.util.spec_from_file_location(
-    "haproxy_stat", PROJECT / "roles" / "haproxy" / "module_utils" / "haproxy_stat.py")
-_filters = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_filters)
+_parser = role_python("haproxy/module_utils/haproxy_stat.py")
 
 # `echo 'show stat' | socat ...` on a node: its output goes to rows().
 SHOW_STAT = "echo 'show stat' | socat stdio /run/haproxy/admin.sock"
-rows = _filters.haproxy_stat_rows
-checked_servers = _filters.haproxy_checked_servers
+rows = _parser.haproxy_stat_rows
+checked_servers = _parser.haproxy_checked_servers
 
 
 def by_name(text: str) -> dict[tuple[str, str], dict[str, str]]:

@@ -20,12 +20,13 @@ Runs after the store changes (test_9_reconfigure) and leaves the cluster as conv
 from __future__ import annotations
 
 import json
+from urllib.parse import urlsplit
 
 import pytest
 import requests
 
-from testlib.cluster import (INVENTORY, all_up, flat, haproxy_servers, incident_report, ipv4, lab_vars, node_names,
-                             playbook, recap, vip_holders, wait_for)
+from testlib.cluster import (INVENTORY, all_up, flat, glance_conf, haproxy_servers, incident_report, ipv4, lab_vars,
+                             node_names, playbook, recap, vip_holders, wait_for)
 from testlib.day2 import under_load
 from testlib.haproxy import StateWatch
 from testlib.openstack import admin_session
@@ -72,14 +73,12 @@ def db_accounts(node) -> set[str]:
 
 def connects_as(node) -> str:
     """The account in the controller's [database] connection URL."""
-    conf = node.file("/etc/glance/glance-api.conf").content_string
-    return conf.split("mysql+pymysql://", 1)[1].split(":", 1)[0]
+    return urlsplit(glance_conf(node, "database", "connection")).username
 
 
 def logs_in_as(node) -> str:
     """The Keystone user in the controller's [keystone_authtoken]."""
-    section = node.file("/etc/glance/glance-api.conf").content_string.split("[keystone_authtoken]", 1)[1]
-    return next(line.split("=", 1)[1].strip() for line in section.splitlines() if line.startswith("username"))
+    return glance_conf(node, "keystone_authtoken", "username")
 
 
 def backend_way(node) -> tuple[str, bool, str]:
