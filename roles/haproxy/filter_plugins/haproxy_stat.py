@@ -14,8 +14,6 @@ _spec.loader.exec_module(_parser)
 
 haproxy_stat_rows = _parser.haproxy_stat_rows
 haproxy_checked_servers = _parser.haproxy_checked_servers
-haproxy_server_load = _parser.haproxy_server_load
-haproxy_server_status = _parser.haproxy_server_status
 
 
 class FilterModule:

@@ -152,7 +152,6 @@ def main():
                         lambda s: haproxy_server_load(s, server, params["idle_backends"]) == 0)
         module.exit_json(changed=False, carried=True, status=haproxy_server_status(stat, server, backends[0]))
 
-    commands = []
     if params["state"] == "drain":
         commands = [f"set server {backend}/{server} state drain" for backend in backends]
     else:
