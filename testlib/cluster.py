@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import fcntl
 import functools
 import hashlib
 import os
@@ -460,10 +461,28 @@ def host_stalls(since: str) -> list[str]:
 _SESSION_START = time.strftime("%Y-%m-%d %H:%M:%S")
 
 
+# Held for a whole scenario session: the scenarios that run side by side (Makefile) converge
+# together but test one after the other. Their load tests at once left the machine no CPU
+# for either: in CI, bookworm's glance-api kill and legacy's registry kill each failed most
+# of their requests (median 5.3 s, from the first second, before anything was killed).
+VERIFY_LOCK = Path(os.environ.get("GLANCE_HA_VERIFY_LOCK", "/tmp/glance-ha-verify.lock"))
+_verify_lock = None
+
+
 def pytest_configure(config):
     config.addinivalue_line(
         "markers", "every_release: holds on every supported Debian/OpenStack release; the scenario of the "
         "older release (molecule/bookworm) runs only these")
+    global _verify_lock
+    if INVENTORY and _verify_lock is None:
+        _verify_lock = VERIFY_LOCK.open("a")
+        try:
+            fcntl.flock(_verify_lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            t0 = time.monotonic()
+            print(f"waiting for {VERIFY_LOCK}: another scenario's tests are running", file=sys.stderr, flush=True)
+            fcntl.flock(_verify_lock, fcntl.LOCK_EX)
+            print(f"{VERIFY_LOCK} after {time.monotonic() - t0:.0f} s", file=sys.stderr, flush=True)
 
 
 def pytest_sessionfinish(session, exitstatus):
