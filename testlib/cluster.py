@@ -157,6 +157,15 @@ def playbook(*args: str, inventory: Path, env: dict | None = None, timeout: floa
                     + "\n".join(out.splitlines()[-40:]))
 
 
+def copy_fact_cache(dest: Path) -> Path:
+    """A copy of the scenario's fact cache at `dest` (nothing there when it has none), for a
+    run that goes beside others: runs at once share no cache file."""
+    source = Path(os.environ.get("ANSIBLE_CACHE_PLUGIN_CONNECTION", "/nonexistent"))
+    if source.is_dir():
+        shutil.copytree(source, dest)
+    return dest
+
+
 def read_only_runs(cache_root: Path, runs: dict[str, list[str]], workers: int = 3,
                    ) -> dict[str, subprocess.CompletedProcess]:
     """Playbook runs that change nothing (refused in preflight, or --check), `workers` at a
@@ -165,10 +174,7 @@ def read_only_runs(cache_root: Path, runs: dict[str, list[str]], workers: int = 
     run on them) and gathers what it lacks; the others start from a copy of its cache (the
     same cluster, the same facts, no file shared between runs). Every run's output is kept
     for its own test to assert on."""
-    gathered = cache_root / "facts-0"
-    scenario_cache = Path(os.environ.get("ANSIBLE_CACHE_PLUGIN_CONNECTION", "/nonexistent"))
-    if scenario_cache.is_dir():
-        shutil.copytree(scenario_cache, gathered)
+    gathered = copy_fact_cache(cache_root / "facts-0")
 
     def run(index: int, name: str) -> subprocess.CompletedProcess:
         cache = cache_root / f"facts-{index}"
