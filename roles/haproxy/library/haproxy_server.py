@@ -8,7 +8,7 @@ import socket
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.haproxy_stat import haproxy_server_load, haproxy_server_status, haproxy_stat_rows
+from ansible.module_utils.haproxy_stat import haproxy_server_load, haproxy_server_rows, haproxy_server_status
 
 DOCUMENTATION = r"""
 module: haproxy_server
@@ -104,7 +104,8 @@ def ask(path: str, command: str) -> str:
 
 
 def carries(stat: str, server: str, backends: list[str]) -> bool:
-    return any(row["pxname"] in backends and row["svname"] == server for row in haproxy_stat_rows(stat))
+    """Whether this load balancer lists the server in any of the backends."""
+    return bool(haproxy_server_rows(stat, server, backends))
 
 
 def wait(module, what: str, done) -> str:

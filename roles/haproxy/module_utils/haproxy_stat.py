@@ -19,7 +19,8 @@ def haproxy_checked_servers(rows: list[dict[str, str]]) -> list[dict[str, str]]:
     return [row for row in rows if row["svname"] not in ("FRONTEND", "BACKEND") and row.get("bck") != "1"]
 
 
-def _rows(show_stat: str, server: str, backends: list[str]) -> list[dict[str, str]]:
+def haproxy_server_rows(show_stat: str, server: str, backends: list[str]) -> list[dict[str, str]]:
+    """The server's rows in those backends (none: they do not list it)."""
     return [row for row in haproxy_stat_rows(show_stat)
             if row.get("pxname") in backends and row.get("svname") == server]
 
@@ -29,7 +30,7 @@ def haproxy_server_load(show_stat: str, server: str, backends: list[str]) -> int
 
     Raises when the server is in none of them: a typo must not read as "idle".
     """
-    rows = _rows(show_stat, server, backends)
+    rows = haproxy_server_rows(show_stat, server, backends)
     if not rows:
         raise ValueError(f"server {server!r} is in none of the backends {backends}")
     return sum(int(row["scur"] or 0) + int(row["qcur"] or 0) for row in rows)
@@ -37,6 +38,6 @@ def haproxy_server_load(show_stat: str, server: str, backends: list[str]) -> int
 
 def haproxy_server_status(show_stat: str, server: str, backend: str) -> str:
     """The server's status in that backend (UP, DOWN, DRAIN, MAINT, ...)."""
-    for row in _rows(show_stat, server, [backend]):
+    for row in haproxy_server_rows(show_stat, server, [backend]):
         return row["status"]
     raise ValueError(f"server {server!r} is not in backend {backend}")
