@@ -8,8 +8,9 @@ SHELL := /bin/bash
 VENV ?= .venv
 PYTHON ?= python3
 # The scenarios run one after another; those in SIDE_BY_SIDE run together after them (each
-# one's output kept in one block). Legacy and bookworm are short and have their own networks;
-# the default scenario's load tests run alone.
+# one's output kept in one block): legacy and bookworm have their own networks and converge
+# at once, then test one after the other (testlib.cluster's verify lock: two scenarios' load
+# tests at once left neither any CPU in CI). The default scenario's load tests run alone.
 SCENARIOS ?= default
 SIDE_BY_SIDE ?= legacy bookworm
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)

@@ -488,7 +488,9 @@ def pytest_configure(config):
             t0 = time.monotonic()
             print(f"waiting for {VERIFY_LOCK}: another scenario's tests are running", file=sys.stderr, flush=True)
             fcntl.flock(_verify_lock, fcntl.LOCK_EX)
-            print(f"{VERIFY_LOCK} after {time.monotonic() - t0:.0f} s", file=sys.stderr, flush=True)
+            # .ci/molecule_steps.py reads this line.
+            print(f"waited {time.monotonic() - t0:.0f} s for another scenario's tests ({VERIFY_LOCK})",
+                  file=sys.stderr, flush=True)
 
 
 def pytest_sessionfinish(session, exitstatus):
