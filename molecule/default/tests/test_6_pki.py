@@ -9,7 +9,7 @@ import os
 import stat
 from pathlib import Path
 
-from testlib.cluster import ipv4
+from testlib.cluster import INVENTORY, ipv4, node_names, playbook, recap
 
 NODE_DIR = "/etc/glance-ha/pki"
 
@@ -53,3 +53,29 @@ def test_the_controllers_hold_the_vip_bundle_for_haproxy(nodes, vip):
         assert "OK" in node.check_output(f"openssl verify -CAfile {NODE_DIR}/vip-ca.pem {bundle}")
         assert public_key(node, f"openssl pkey -in {bundle} -pubout") == \
             public_key(node, f"openssl x509 -in {bundle} -noout -pubkey")
+
+
+def test_an_issue_runs_again_only_when_its_stamp_no_longer_matches(vip):
+    """site.yml skips a certificate whose stamp (roles/pki: a hash of its settings and files)
+    still matches; a stamp that differs (a changed setting, a deleted or replaced file) sends
+    the certificate through the crypto modules again, which leave matching files as they are
+    and stamp them anew: nothing changes either way."""
+    deploy = Path(os.environ["HOME"]) / ".local" / "share" / "glance-ha" / "pki" / vip
+    name = node_names()[-1]
+    stamp = deploy / f"{name}.issued"
+    good = stamp.read_text()
+    stamp.write_text("stale\n")
+    try:
+        run = playbook("site.yml", "--tags", "pki", inventory=INVENTORY)
+    finally:
+        again = stamp.read_text()
+        stamp.write_text(good)
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert all(r["changed"] == 0 and r["failed"] == 0 for r in recap(run.stdout).values()), recap(run.stdout)
+    # The node's own issue ran (on the deploy host), every other one was skipped.
+    for task in ("Create the key", "Write the request", "Sign the certificate"):
+        section = run.stdout.split(f"TASK [pki : {task} - ", 1)[1].split("\nTASK [", 1)[0]
+        ran = {line.split("[", 1)[1].split(" ", 1)[0].rstrip("]") for line in section.splitlines()
+               if line.startswith("ok: [")}
+        assert ran == {name}, (task, section)
+    assert again == good
