@@ -14,6 +14,11 @@ from testlib.cluster import INVENTORY, ipv4, node_names, playbook, recap
 NODE_DIR = "/etc/glance-ha/pki"
 
 
+def deploy_dir(vip: str) -> Path:
+    """The role's pki_dir on the deploy host (roles/pki/defaults: per VIP, under $HOME)."""
+    return Path(os.environ["HOME"]) / ".local" / "share" / "glance-ha" / "pki" / vip
+
+
 def mode(node, path: str) -> int:
     return int(node.check_output(f"stat -c %a {path}"), 8)
 
@@ -23,7 +28,7 @@ def public_key(node, command: str) -> str:
 
 
 def test_the_ca_stays_on_the_deploy_host_owner_only(vip):
-    deploy = Path(os.environ["HOME"]) / ".local" / "share" / "glance-ha" / "pki" / vip
+    deploy = deploy_dir(vip)
     assert stat.S_IMODE(deploy.stat().st_mode) == 0o700
     keys = list(deploy.glob("*.key"))
     assert deploy / "ca.key" in keys and deploy / "vip.key" in keys
@@ -60,7 +65,7 @@ def test_an_issue_runs_again_only_when_its_stamp_no_longer_matches(vip):
     still matches; a stamp that differs (a changed setting, a deleted or replaced file) sends
     the certificate through the crypto modules again, which leave matching files as they are
     and stamp them anew: nothing changes either way."""
-    deploy = Path(os.environ["HOME"]) / ".local" / "share" / "glance-ha" / "pki" / vip
+    deploy = deploy_dir(vip)
     name = node_names()[-1]
     stamp = deploy / f"{name}.issued"
     good = stamp.read_text()
