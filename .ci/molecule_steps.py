@@ -30,9 +30,9 @@ KEPT = 15
 # pytest -v's verdict of each test ("tests/test_x.py::test_y FAILED [ 50%]"): the names of the
 # failed ones go last in the CI log, where a log cut in its middle still shows them.
 VERDICT = re.compile(r"(?P<test>\S+\.py::\S.*?) (?P<verdict>PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS)\b")
-# testlib.cluster's verify lock (scenarios side by side test one after the other): the wait
-# is the step's, not its first test's.
-WAITED = re.compile(r"waited (?P<seconds>\d+) s for another scenario's tests")
+# testlib.cluster's scenario lock (scenarios side by side test one after the other, once none
+# converges): the wait is the step's, not its first test's.
+WAITED = re.compile(r"waited (?P<seconds>\d+) s for the other scenarios")
 
 
 def timings(tests: list[tuple[str, float]]) -> list[str]:
@@ -80,7 +80,7 @@ def main(scenario: str, summary: Path, failures: Path) -> int:
             steps[-1][2:] = [now, "ok" if match["what"] == "Executed" else "FAILED"]
     end = time.monotonic()
     parts = [f"{step} {round((stop or end) - start)} s" + ("" if outcome == "ok" else f" ({outcome})")
-             + (f" ({waited} s of it waiting for another scenario's tests)" if step == "verify" and waited else "")
+             + (f" ({waited} s of it waiting for the other scenarios)" if step == "verify" and waited else "")
              for step, start, stop, outcome in steps]
     text = f"== molecule-{scenario} steps: " + ", ".join(parts)
     print(text, flush=True)

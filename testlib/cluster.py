@@ -467,30 +467,55 @@ def host_stalls(since: str) -> list[str]:
 _SESSION_START = time.strftime("%Y-%m-%d %H:%M:%S")
 
 
-# Held for a whole scenario session: the scenarios that run side by side (Makefile) converge
-# together but test one after the other. Their load tests at once left the machine no CPU
-# for either: in CI, bookworm's glance-api kill and legacy's registry kill each failed most
-# of their requests (median 5.3 s, from the first second, before anything was killed).
-VERIFY_LOCK = Path(os.environ.get("GLANCE_HA_VERIFY_LOCK", "/tmp/glance-ha-verify.lock"))
-_verify_lock = None
+# Held exclusively for a whole scenario session, when molecule's configuration names it: the
+# scenarios (Makefile) converge together (each converge holds it shared:
+# plugins/callback/scenario_lock.py) and test one after the other, once no converge runs. Two
+# scenarios' load tests at once, or one beside another's converge, left the machine no CPU:
+# in CI, bookworm's glance-api kill failed most of its requests (median 4.5-5.3 s, from the
+# first second, before anything was killed).
+SCENARIO_LOCK = os.environ.get("GLANCE_HA_SCENARIO_LOCK")
+_scenario_lock = None
+
+
+def scenario_label() -> str:
+    """The label roles/lab_nodes puts on every container of this molecule scenario."""
+    return f"org.glance-ha.lab=molecule-{os.environ.get('MOLECULE_SCENARIO_NAME', 'default')}"
+
+
+def _take_the_scenario_lock():
+    """Wait for the other scenarios with this one's containers frozen (docker pause): a
+    converged cluster at rest is a quarter of the machine, taken from the scenario that tests.
+    Thawed, the cluster is whole again in ~6 s (measured after 90 s frozen: Galera stays
+    Synced, the HAProxy checks come back UP, keepalived elects the holder again at once)."""
+    global _scenario_lock
+    _scenario_lock = open(SCENARIO_LOCK, "a")  # noqa: SIM115 - held until the session ends
+    try:
+        fcntl.flock(_scenario_lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return
+    except BlockingIOError:
+        pass
+    t0 = time.monotonic()
+    print(f"waiting for {SCENARIO_LOCK}: another scenario converges or tests", file=sys.stderr, flush=True)
+    frozen = docker("ps", "-q", "--filter", f"label={scenario_label()}", check=False).stdout.split()
+    try:
+        if frozen:
+            docker("pause", *frozen, check=False)
+        fcntl.flock(_scenario_lock, fcntl.LOCK_EX)
+    finally:
+        if frozen:
+            docker("unpause", *frozen, check=False)
+    wait_for(lambda: cluster_whole(session_nodes()), "the cluster whole again after its pause", timeout=120)
+    # .ci/molecule_steps.py reads this line.
+    print(f"waited {time.monotonic() - t0:.0f} s for the other scenarios ({SCENARIO_LOCK})", file=sys.stderr,
+          flush=True)
 
 
 def pytest_configure(config):
     config.addinivalue_line(
         "markers", "every_release: holds on every supported Debian/OpenStack release; the scenario of the "
         "older release (molecule/bookworm) runs only these")
-    global _verify_lock
-    if INVENTORY and _verify_lock is None:
-        _verify_lock = VERIFY_LOCK.open("a")
-        try:
-            fcntl.flock(_verify_lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            t0 = time.monotonic()
-            print(f"waiting for {VERIFY_LOCK}: another scenario's tests are running", file=sys.stderr, flush=True)
-            fcntl.flock(_verify_lock, fcntl.LOCK_EX)
-            # .ci/molecule_steps.py reads this line.
-            print(f"waited {time.monotonic() - t0:.0f} s for another scenario's tests ({VERIFY_LOCK})",
-                  file=sys.stderr, flush=True)
+    if INVENTORY and SCENARIO_LOCK and _scenario_lock is None:
+        _take_the_scenario_lock()
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -4,14 +4,14 @@ host is touched (test 6), and --check --diff on a converged cluster changes noth
 from __future__ import annotations
 
 import json
-import os
 import re
 
 import pytest
 import testinfra
 import yaml
 
-from testlib.cluster import LAB_SECRETS, PROJECT, docker, flat, lab_vars, node_names, playbook, recap, wait_for
+from testlib.cluster import (LAB_SECRETS, PROJECT, docker, flat, lab_vars, node_names, playbook, recap, scenario_label,
+                             wait_for)
 
 BARE = "glance-ha-mol-bare"
 
@@ -23,7 +23,7 @@ def _bare_run() -> list[str]:
     spec = yaml.safe_load((role / "vars" / "main.yml").read_text())["lab_nodes_container"]
     image = yaml.safe_load((role / "defaults" / "main.yml").read_text())["lab_nodes_image"]
     args = ["run", "-d", "--name", BARE, "--cgroupns", spec["cgroupns_mode"], "--stop-signal", spec["stop_signal"],
-            "--label", f"org.glance-ha.lab=molecule-{os.environ.get('MOLECULE_SCENARIO_NAME', 'default')}"]
+            "--label", scenario_label()]
     args += [a for cap in spec["capabilities"] for a in ("--cap-add", cap)]
     args += [a for opt in spec["security_opts"] for a in ("--security-opt", opt)]
     args += [a for dev in spec["devices"] for a in ("--device", dev)]
