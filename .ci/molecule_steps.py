@@ -32,6 +32,12 @@ KEPT = 15
 VERDICT = re.compile(r"(?P<test>\S+\.py::\S.*?) (?P<verdict>PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS)\b")
 # testlib.cluster's scenario lock (scenarios side by side test one after the other, once none
 # converges): the wait is the step's, not its first test's.
+# pytest's FAILURES section: a "____ test_name[param] ____" line, then the test's lines, its
+# assertion's starting with "E ". The first WHY of them go beside the failed test's name (cut
+# to WIDTH characters): a CI log whose end is one scenario's long report still says why each
+# other scenario failed.
+HEADER = re.compile(r"^_{3,} (?P<name>\S+) _{3,}$")
+WHY, WIDTH = 3, 300
 WAITED = re.compile(r"waited (?P<seconds>\d+) s for the other scenarios")
 
 
@@ -54,11 +60,18 @@ def main(scenario: str, summary: Path, failures: Path) -> int:
     steps: list[list] = []  # [step, start, end or None, outcome]
     tests: list[tuple[str, float]] = []
     failed: dict[str, str] = {}
+    why: dict[str, list[str]] = {}
+    current = None
     waited = 0
     last = time.monotonic()
     for line in sys.stdin:
         sys.stdout.write(line)
         sys.stdout.flush()
+        header = HEADER.match(line.strip())
+        if header:
+            current = header["name"]
+        elif current and line.startswith("E ") and len(why.setdefault(current, [])) < WHY:
+            why[current].append(line.rstrip()[:WIDTH])
         wait = WAITED.search(line)
         if wait:
             waited, last = int(wait["seconds"]), time.monotonic()
@@ -85,7 +98,9 @@ def main(scenario: str, summary: Path, failures: Path) -> int:
     text = f"== molecule-{scenario} steps: " + ", ".join(parts)
     print(text, flush=True)
     summary.write_text("\n".join([text] + (timings(tests) if tests else [])) + "\n")
-    failures.write_text("".join(f"== molecule-{scenario} {verdict}: {test}\n" for test, verdict in failed.items()))
+    failures.write_text("".join(f"== molecule-{scenario} {verdict}: {test}\n"
+                                + "".join(f"   {e}\n" for e in why.get(test.split("::")[-1], []))
+                                for test, verdict in failed.items()))
     return 0
 
 
