@@ -30,14 +30,14 @@ KEPT = 15
 # pytest -v's verdict of each test ("tests/test_x.py::test_y FAILED [ 50%]"): the names of the
 # failed ones go last in the CI log, where a log cut in its middle still shows them.
 VERDICT = re.compile(r"(?P<test>\S+\.py::\S.*?) (?P<verdict>PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS)\b")
-# testlib.cluster's scenario lock (scenarios side by side test one after the other, once none
-# converges): the wait is the step's, not its first test's.
 # pytest's FAILURES section: a "____ test_name[param] ____" line, then the test's lines, its
 # assertion's starting with "E ". The first WHY of them go beside the failed test's name (cut
 # to WIDTH characters): a CI log whose end is one scenario's long report still says why each
 # other scenario failed.
 HEADER = re.compile(r"^_{3,} (?P<name>\S+) _{3,}$")
 WHY, WIDTH = 3, 300
+# testlib.cluster's scenario lock (scenarios side by side test one after the other, once none
+# converges): the wait is the step's, not its first test's.
 WAITED = re.compile(r"waited (?P<seconds>\d+) s for the other scenarios")
 
 

@@ -469,7 +469,7 @@ _SESSION_START = time.strftime("%Y-%m-%d %H:%M:%S")
 
 
 # Held exclusively for a whole scenario session, when molecule's configuration names it: the
-# scenarios (Makefile) converge together (each converge holds it shared:
+# scenarios side by side (Makefile) converge together (each converge holds it shared:
 # plugins/callback/scenario_lock.py) and test one after the other, once no converge runs. Two
 # scenarios' load tests at once, or one beside another's converge, left the machine no CPU:
 # in CI, bookworm's glance-api kill failed most of its requests (median 4.5-5.3 s, from the
