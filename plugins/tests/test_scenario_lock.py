@@ -15,16 +15,17 @@ PROJECT = Path(__file__).resolve().parents[2]
 PLAYBOOK = Path(sys.executable).parent / "ansible-playbook"
 
 
-def exclusive_refused_during(tmp_path: Path, name: str, lock: Path | None) -> bool:
-    """Run playbook `name` whose one task asks for the lock exclusively without waiting: True
-    when that was refused (the run itself held it)."""
+def exclusive_refused_during(tmp_path: Path, name: str, named: bool) -> bool:
+    """Run playbook `name` (GLANCE_HA_SCENARIO_LOCK set when `named`) whose one task asks for
+    the lock exclusively without waiting: True when that was refused (the run itself held it)."""
+    lock = tmp_path / "lock"
     play = tmp_path / name
     play.write_text(f"""- hosts: localhost
   connection: local
   gather_facts: false
   tasks:
     - name: Ask for the lock exclusively
-      ansible.builtin.command: flock --nonblock --exclusive {tmp_path / 'lock'} true
+      ansible.builtin.command: flock --nonblock --exclusive {lock} true
       register: asked
       changed_when: false
       failed_when: false
@@ -36,7 +37,7 @@ def exclusive_refused_during(tmp_path: Path, name: str, lock: Path | None) -> bo
                ANSIBLE_CALLBACK_PLUGINS=str(PROJECT / "plugins" / "callback"),
                ANSIBLE_CALLBACKS_ENABLED="scenario_lock")
     env.pop("GLANCE_HA_SCENARIO_LOCK", None)
-    if lock:
+    if named:
         env["GLANCE_HA_SCENARIO_LOCK"] = str(lock)
     run = subprocess.run([str(PLAYBOOK), "-i", "localhost,", str(play)], cwd=PROJECT, env=env,
                          capture_output=True, text=True, check=True)
@@ -45,9 +46,9 @@ def exclusive_refused_during(tmp_path: Path, name: str, lock: Path | None) -> bo
 
 
 def test_a_playbook_holds_the_lock_shared_while_it_runs(tmp_path):
-    assert exclusive_refused_during(tmp_path, "converge.yml", tmp_path / "lock")
+    assert exclusive_refused_during(tmp_path, "converge.yml", named=True)
 
 
 @pytest.mark.parametrize(("name", "named"), [("destroy.yml", True), ("converge.yml", False)])
 def test_destroy_and_a_run_without_the_variable_leave_it_free(tmp_path, name, named):
-    assert not exclusive_refused_during(tmp_path, name, tmp_path / "lock" if named else None)
+    assert not exclusive_refused_during(tmp_path, name, named)
