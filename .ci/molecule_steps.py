@@ -31,11 +31,11 @@ KEPT = 15
 # failed ones go last in the CI log, where a log cut in its middle still shows them.
 VERDICT = re.compile(r"(?P<test>\S+\.py::\S.*?) (?P<verdict>PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS)\b")
 # pytest's FAILURES section: a "____ test_name[param] ____" line, then the test's lines, its
-# assertion's starting with "E ". The first WHY of them go beside the failed test's name (cut
-# to WIDTH characters): a CI log whose end is one scenario's long report still says why each
-# other scenario failed.
+# assertion's starting with "E ". The first WHY of them (cut to WIDTH characters) are kept
+# with the failed test's name, the start of the first (REASON characters) on its line: a CI
+# log whose end is one scenario's long report still says why each other scenario failed.
 HEADER = re.compile(r"^_{3,} (?P<name>\S+) _{3,}$")
-WHY, WIDTH = 3, 300
+WHY, WIDTH, REASON = 3, 300, 160
 # testlib.cluster's scenario lock (scenarios side by side test one after the other, once none
 # converges): the wait is the step's, not its first test's.
 WAITED = re.compile(r"waited (?P<seconds>\d+) s for the other scenarios")
@@ -51,6 +51,15 @@ def timings(tests: list[tuple[str, float]]) -> list[str]:
     rows.append("   slowest tests:")
     rows += [f"   {round(s):5d} s  {t}" for t, s in sorted(tests, key=lambda i: -i[1])[:KEPT]]
     return rows
+
+
+def failure(scenario: str, test: str, verdict: str, why: list[str]) -> str:
+    """The failed test's line (its name and the start of its first assertion line: .ci/run
+    prints these lines again after the stage times, the last lines a cut log keeps), then
+    its other assertion lines."""
+    first = " ".join(why[0][1:].split())[:REASON] if why else ""
+    return (f"== molecule-{scenario} {verdict}: {test}" + (f" - {first}" if first else "") + "\n"
+            + "".join(f"   {e}\n" for e in why[1:]))
 
 
 def main(scenario: str, summary: Path, failures: Path) -> int:
@@ -98,8 +107,7 @@ def main(scenario: str, summary: Path, failures: Path) -> int:
     text = f"== molecule-{scenario} steps: " + ", ".join(parts)
     print(text, flush=True)
     summary.write_text("\n".join([text] + (timings(tests) if tests else [])) + "\n")
-    failures.write_text("".join(f"== molecule-{scenario} {verdict}: {test}\n"
-                                + "".join(f"   {e}\n" for e in why.get(test.split("::")[-1], []))
+    failures.write_text("".join(failure(scenario, test, verdict, why.get(test.split("::")[-1], []))
                                 for test, verdict in failed.items()))
     return 0
 

@@ -18,7 +18,6 @@ import shutil
 import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -167,27 +166,20 @@ def copy_fact_cache(dest: Path) -> Path:
     return dest
 
 
-def read_only_runs(cache_root: Path, runs: dict[str, list[str]], workers: int = 3,
-                   ) -> dict[str, subprocess.CompletedProcess]:
-    """Playbook runs that change nothing (refused in preflight, or --check), `workers` at a
-    time: each is a playbook and its arguments. The first run starts from a copy of the
-    scenario's fact cache (the lab hosts' facts name their addresses, and site.yml does not
-    run on them) and gathers what it lacks; the others start from a copy of its cache (the
-    same cluster, the same facts, no file shared between runs). Every run's output is kept
-    for its own test to assert on."""
-    gathered = copy_fact_cache(cache_root / "facts-0")
+def read_only_runs(cache_root: Path, runs: dict[str, list[str]]) -> dict[str, subprocess.CompletedProcess]:
+    """Playbook runs that change nothing (refused in preflight, or --check), one after the
+    other: each is a playbook and its arguments. They start from a copy of the scenario's
+    fact cache (the lab hosts' facts name their addresses, and site.yml does not run on
+    them); the first gathers what it lacks, the others find it. Every run's output is kept
+    for its own test to assert on.
 
-    def run(index: int, name: str) -> subprocess.CompletedProcess:
-        cache = cache_root / f"facts-{index}"
-        if index:
-            shutil.copytree(gathered, cache)
-        return playbook(*runs[name], inventory=INVENTORY, env={"ANSIBLE_CACHE_PLUGIN_CONNECTION": str(cache)})
-
-    names = list(runs)
-    done = {names[0]: run(0, names[0])}
-    assert gathered.is_dir() and list(gathered.iterdir()), f"the first run ({names[0]}) cached no facts"
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        done.update(zip(names[1:], pool.map(run, range(1, len(names)), names[1:])))
+    One at a time: the runs are CPU-bound, and three at once on the lab's 2 cores took
+    longer (424 s against 372 s for the same 40 runs) and 41 % more CPU (docs/benchmarks.md)."""
+    cache = copy_fact_cache(cache_root / "facts")
+    done = {}
+    for name, args in runs.items():
+        done[name] = playbook(*args, inventory=INVENTORY, env={"ANSIBLE_CACHE_PLUGIN_CONNECTION": str(cache)})
+        assert cache.is_dir() and list(cache.iterdir()), f"the first run ({name}) cached no facts"
     return done
 
 
@@ -225,9 +217,9 @@ def read_only(request, nodes, tmp_path_factory) -> ReadOnly:
     site.yml again on the converged cluster) in one batch (read_only_runs): each test module
     of the session declares its runs with a function declare_read_only_runs() (name ->
     playbook and its arguments), each test asserts on its own run and on the controllers'
-    state around the batch. One batch, not one
-    per module: the runs share one fact gathering and the worker slots. The batch runs when the
-    first test asks (the converged cluster, before any day-2 change)."""
+    state around the batch. One batch, not one per module: the runs share one fact gathering
+    (the first declared, test_5's short release check, gathers). The batch runs when the first
+    test asks (the converged cluster, before any day-2 change)."""
     runs: dict[str, list[str]] = {}
     for module in dict.fromkeys(item.module for item in request.session.items):
         declare = getattr(module, "declare_read_only_runs", None)
@@ -235,12 +227,8 @@ def read_only(request, nodes, tmp_path_factory) -> ReadOnly:
         clash = set(runs) & set(declared)
         assert not clash, f"read-only runs declared twice: {sorted(clash)}"
         runs.update(declared)
-    # The first declared gathers the facts alone (a short one); then the runs that go past
-    # preflight (--check, or the second run with --diff), the longest.
-    first, *rest = runs
-    rest.sort(key=lambda name: not {"--check", "--diff"} & set(runs[name]))
     before = [node_state(n) for n in nodes]
-    done = read_only_runs(tmp_path_factory.mktemp("read-only"), {name: runs[name] for name in [first, *rest]})
+    done = read_only_runs(tmp_path_factory.mktemp("read-only"), runs)
     return ReadOnly(done, before, [node_state(n) for n in nodes])
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sys
+import types
 
 from conftest import load_file
 
@@ -44,3 +46,18 @@ def test_a_driver_error_is_the_answer_with_credentials_redacted(tmp_path, monkey
     assert probe.main(["--config-file", str(conf), "--backend", "s3"]) == 1
     answer = json.loads(capsys.readouterr().out)
     assert answer["ok"] is False and answer["error"] == "RuntimeError: 403 Forbidden for s3://***@rgw:8080/glance"
+
+
+def test_the_swift_driver_retries_once(monkeypatch):
+    """glance_store opens every swift connection as `swiftclient.Connection(...)`, without
+    retries: the probe's own must count once, not swiftclient's 5 (31 s of waits)."""
+    made = []
+
+    class Connection:
+        def __init__(self, authurl=None, retries=5, **kwargs):
+            made.append(retries)
+
+    monkeypatch.setitem(sys.modules, "swiftclient", types.SimpleNamespace(Connection=Connection))
+    probe._fewer_swift_retries()
+    sys.modules["swiftclient"].Connection(preauthurl="http://storage:8080/v1/AUTH_x", preauthtoken="t")
+    assert made == [probe.SWIFT_RETRIES] == [1]
