@@ -7,7 +7,7 @@ when writing, syncing and reading back a small probe file fails or hangs (FUSE c
 gone: ENOTCONN; quorum lost: EROFS; a hung brick), and removes it when the store works
 again. It starts unhealthy: glance is in service only after a probe succeeded.
 
-With --galera it also asks the local Galera member (as the glance user over the socket,
+With --galera SOCKET it also asks the local Galera member (as the glance user over the socket,
 unix_socket authentication) and sets the flag while the member is not Synced (or donating)
 in a Primary component: a node cut off from the others, or donating a state transfer, would answer
 clients with errors; the load balancers take it out until it has rejoined.
@@ -18,10 +18,10 @@ Installed by the glance role of glance-ha; one instance per controller.
 from __future__ import annotations
 
 import argparse
+import getpass
 import os
 import re
 import socket
-import subprocess
 import sys
 import threading
 import time
@@ -116,20 +116,50 @@ GALERA_QUERY = ("SHOW GLOBAL STATUS WHERE Variable_name IN "
 SERVING = ("Synced", "Donor/Desynced")
 
 
-def galera(timeout: float) -> str | None:
-    """None when the local Galera member is Synced (or a donor) in a Primary component, else the reason."""
-    try:
-        run = subprocess.run(["mariadb", "--batch", "--skip-column-names", "--connect-timeout=1", "-e", GALERA_QUERY],
-                             capture_output=True, text=True, timeout=timeout, check=False)
-    except (OSError, subprocess.TimeoutExpired) as err:
-        return f"database: {err}"
-    if run.returncode != 0:
-        return f"database: {run.stderr.strip() or f'exit {run.returncode}'}"
-    status = dict(line.split("\t", 1) for line in run.stdout.splitlines() if "\t" in line)
-    if status.get("wsrep_cluster_status") != "Primary" or status.get("wsrep_local_state_comment") not in SERVING:
-        return (f"Galera member {status.get('wsrep_local_state_comment', '?')} "
-                f"in a {status.get('wsrep_cluster_status', '?')} component")
-    return None
+class Galera:
+    """The local Galera member's state, asked over one connection kept between probes (as
+    the glance OS user over the socket, unix_socket authentication). A `mariadb` client
+    started for every probe, and mariadbd's login for it, cost each controller 0.03 of a
+    core (docs/benchmarks.md). A connection that fails is dropped and the next probe logs in
+    again: after the member restarted, the first probe answers "unusable" once."""
+
+    def __init__(self, socket_path: str, timeout: float, connect=None):
+        self.socket_path, self.timeout = socket_path, timeout
+        self._connect = connect
+        self.conn = None
+
+    def _open(self):
+        connect = self._connect
+        if connect is None:
+            import pymysql  # the galera role's package; only this check needs it
+
+            connect = pymysql.connect
+        return connect(unix_socket=self.socket_path, user=getpass.getuser(), connect_timeout=1,
+                       read_timeout=self.timeout, write_timeout=self.timeout, autocommit=True)
+
+    def close(self) -> None:
+        conn, self.conn = self.conn, None
+        if conn is not None:
+            try:
+                conn.close()
+            except Exception:  # closing a broken connection: nothing left to do
+                pass
+
+    def check(self) -> str | None:
+        """None when the member is Synced (or a donor) in a Primary component, else the reason."""
+        try:
+            if self.conn is None:
+                self.conn = self._open()
+            with self.conn.cursor() as cursor:
+                cursor.execute(GALERA_QUERY)
+                status = dict(cursor.fetchall())
+        except Exception as err:  # every failure means "unusable"; say which
+            self.close()
+            return f"database: {type(err).__name__}: {err}"
+        if status.get("wsrep_cluster_status") != "Primary" or status.get("wsrep_local_state_comment") not in SERVING:
+            return (f"Galera member {status.get('wsrep_local_state_comment', '?')} "
+                    f"in a {status.get('wsrep_cluster_status', '?')} component")
+        return None
 
 
 def set_flag(flag: str, reason: str | None) -> None:
@@ -151,14 +181,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--flag", required=True, help="file whose presence makes /healthcheck 503")
     parser.add_argument("--interval", type=float, default=2.0, help="seconds between probes")
     parser.add_argument("--timeout", type=float, default=5.0, help="seconds before a probe counts as hung")
-    parser.add_argument("--galera", action="store_true", help="also require the local Galera member Synced and Primary")
+    parser.add_argument("--galera", metavar="SOCKET",
+                        help="also require the local Galera member (at this socket) Synced and Primary")
     parser.add_argument("--once", action="store_true", help="probe once, print the verdict, exit 0 when healthy")
     args = parser.parse_args(argv)
 
     prober = Prober(args.store)
+    member = Galera(args.galera, timeout=2.0) if args.galera else None
 
     def verdict() -> str | None:
-        return prober.check(args.timeout) or (galera(2.0) if args.galera else None)
+        return prober.check(args.timeout) or (member.check() if member else None)
 
     if args.once:
         reason = verdict()

@@ -51,37 +51,75 @@ def test_once_mode_exit_code(tmp_path, capsys):
     assert "not a mount point" in capsys.readouterr().out
 
 
-def _fake_mariadb(monkeypatch, tmp_path, script: str):
-    """A `mariadb` on PATH that runs `script` (sh)."""
-    binary = tmp_path / "bin" / "mariadb"
-    binary.parent.mkdir()
-    binary.write_text("#!/bin/sh\n" + script + "\n")
-    binary.chmod(0o755)
-    monkeypatch.setenv("PATH", f"{binary.parent}:{os.environ['PATH']}")
+class FakeMember:
+    """A database connection (PyMySQL's shape) answering `rows` to every query, or raising
+    `error`; `opened` counts the logins of the Galera check made through `connect`."""
+
+    def __init__(self, rows=(), error: Exception | None = None):
+        self.rows, self.error, self.opened, self.closed = list(rows), error, 0, 0
+
+    def connect(self, **kwargs):
+        assert kwargs["unix_socket"] == "/run/mysqld/mysqld.sock"
+        self.opened += 1
+        return self
+
+    def cursor(self):
+        return self
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def execute(self, query):
+        if self.error:
+            raise self.error
+
+    def fetchall(self):
+        return self.rows
+
+    def close(self):
+        self.closed += 1
 
 
-def test_a_synced_primary_member_is_healthy(monkeypatch, tmp_path):
-    _fake_mariadb(monkeypatch, tmp_path, "printf 'wsrep_cluster_status\\tPrimary\\nwsrep_local_state_comment\\tSynced\\n'")
-    assert store_check.galera(2) is None
+def _member(fake: FakeMember):
+    return store_check.Galera("/run/mysqld/mysqld.sock", timeout=2, connect=fake.connect)
 
 
-def test_a_member_out_of_the_primary_component_is_unusable(monkeypatch, tmp_path):
-    _fake_mariadb(monkeypatch, tmp_path,
-                  "printf 'wsrep_cluster_status\\tnon-Primary\\nwsrep_local_state_comment\\tInitialized\\n'")
-    assert store_check.galera(2) == "Galera member Initialized in a non-Primary component"
+def test_a_synced_primary_member_is_healthy_and_asked_over_one_login():
+    fake = FakeMember([("wsrep_local_state_comment", "Synced"), ("wsrep_cluster_status", "Primary")])
+    member = _member(fake)
+    assert [member.check() for _ in range(3)] == [None] * 3
+    assert fake.opened == 1
 
 
-def test_a_database_that_does_not_answer_is_unusable(monkeypatch, tmp_path):
-    _fake_mariadb(monkeypatch, tmp_path, "echo \"ERROR 2002 (HY000): Can't connect\" >&2; exit 1")
-    assert "Can't connect" in store_check.galera(2)
-    (tmp_path / "bin" / "mariadb").write_text("#!/bin/sh\nsleep 5\n")
-    assert "timed out" in store_check.galera(0.3)
+def test_a_member_out_of_the_primary_component_is_unusable():
+    fake = FakeMember([("wsrep_cluster_status", "non-Primary"), ("wsrep_local_state_comment", "Initialized")])
+    assert _member(fake).check() == "Galera member Initialized in a non-Primary component"
 
 
-def test_a_donor_keeps_serving(monkeypatch, tmp_path):
-    _fake_mariadb(monkeypatch, tmp_path,
-                  "printf 'wsrep_cluster_status\\tPrimary\\nwsrep_local_state_comment\\tDonor/Desynced\\n'")
-    assert store_check.galera(2) is None
+def test_a_database_that_does_not_answer_is_unusable_and_logged_into_again():
+    fake = FakeMember([("wsrep_cluster_status", "Primary"), ("wsrep_local_state_comment", "Synced")],
+                      error=OSError("Lost connection to MySQL server during query (timed out)"))
+    member = _member(fake)
+    assert "timed out" in member.check()
+    assert fake.closed == 1 and member.conn is None
+    fake.error = None  # the member is back: a new login, healthy at once
+    assert member.check() is None
+    assert fake.opened == 2
+
+
+def test_a_refused_login_is_unusable():
+    def refuse(**kwargs):
+        raise ConnectionRefusedError(111, "Connection refused")
+
+    assert "Connection refused" in store_check.Galera("/nonexistent", timeout=2, connect=refuse).check()
+
+
+def test_a_donor_keeps_serving():
+    fake = FakeMember([("wsrep_cluster_status", "Primary"), ("wsrep_local_state_comment", "Donor/Desynced")])
+    assert _member(fake).check() is None
 
 
 def test_every_probe_uses_a_fresh_name_and_leaves_none(monkeypatch, tmp_path):
