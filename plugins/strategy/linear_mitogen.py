@@ -45,9 +45,33 @@ else:
         invocation._extra_sys_paths.update(_collection_dirs)
 
     ansible_mitogen.planner._load_collections = _load_collections
+    # Ansible forks one worker process per task and host, and what a worker loads dies with it:
+    # on a no-change site.yml, every worker read and compiled the builtin filter and test
+    # plugins' files again, most their connection plugin, many the `normal` action and the
+    # template lexer. Loaded once here, in the process the workers are forked from, they are
+    # inherited (ansible-core's own note on the lexer: "pre-generate ... before forking").
+    # Not the lookups: loading them all here made every worker slower.
+    def _preload():
+        import contextlib
+
+        from ansible.plugins.loader import action_loader, connection_loader, filter_loader, test_loader
+        from ansible.template import Templar
+
+        for loader in (filter_loader, test_loader):
+            for _ in loader.all():
+                pass
+        action_loader.get("ansible.builtin.normal", class_only=True)
+        for connection in ("ssh", "docker"):  # a real deploy's, the lab's
+            connection_loader.get("mitogen_" + connection, class_only=True)
+        Templar().environment.lexer  # noqa: B018
+        with contextlib.suppress(ImportError):  # what a module's JSON answer is read with
+            import ansible.module_utils._internal._json._profiles._module_legacy_m2c  # noqa: F401
+
     _Linear = ansible_mitogen.loaders.strategy_loader.get("linear", class_only=True)
 
     class StrategyModule(ansible_mitogen.strategy.StrategyMixin, _Linear):
         def run(self, iterator, play_context):
             _collection_dirs[:] = [path.decode("utf-8") for path in ansible.collections.list.list_collection_dirs()]
+            _preload()
             return super().run(iterator, play_context)
+
