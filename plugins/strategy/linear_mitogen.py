@@ -6,6 +6,9 @@ import of Ansible's module runtime (~0.3 s of CPU per host and task here); Mitog
 one interpreter per host and reuses it. Measured on the lab (docs/benchmarks.md): a
 no-change site.yml from 108 s to about a third of that. Same plays, same results; a deploy
 host without Mitogen still runs them, only slower.
+
+With or without Mitogen, the templates the workers compile are kept in .cache/jinja (or
+$GLANCE_HA_JINJA_CACHE) for the next worker and the next run (_install_jinja_cache).
 """
 
 from __future__ import annotations
@@ -19,6 +22,91 @@ description:
     host's own (local) tasks run as Ansible runs them.
 author: glance-ha
 """
+
+import contextvars
+import hashlib
+import marshal
+import os
+import sys
+import tempfile
+
+# ansible-core 2.19 compiles every template it renders (a `when`, a task argument, an
+# inventory variable, a role's template file) in the worker process forked for one task and
+# host, and keeps nothing: a no-change site.yml on the lab compiled ~4500 of them, 7.7 of its
+# ~49 CPU-s, nearly all the same every run. The compiled code is kept on disk, named by a
+# hash of the template's text and of everything else its compilation reads (the Jinja
+# settings, the backslash escaping of Ansible's lexer, the versions); a worker that finds it
+# loads it instead. Only what compiled is kept: an error is raised as before.
+JINJA_CACHE = os.environ.get("GLANCE_HA_JINJA_CACHE") or os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir, ".cache", "jinja")
+# Jinja's settings that change what a template compiles to (the lexer's and the code generator's).
+_JINJA_SETTINGS = ("block_start_string", "block_end_string", "variable_start_string", "variable_end_string",
+                   "comment_start_string", "comment_end_string", "line_statement_prefix", "line_comment_prefix",
+                   "trim_blocks", "lstrip_blocks", "newline_sequence", "keep_trailing_newline", "optimized",
+                   "autoescape", "is_async")
+
+
+def _install_jinja_cache(directory: str) -> None:
+    try:
+        import jinja2
+        from ansible._internal._templating._jinja_bits import AnsibleEnvironment, _TemplateCompileContext
+        from ansible._internal._templating._jinja_common import _TemplateConfig
+        from ansible.release import __version__ as ansible_version
+    except ImportError:  # another ansible-core: templates compile as it compiles them
+        return
+    try:
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+    except OSError:
+        return
+    compile_, compile_expression_ = AnsibleEnvironment.compile, AnsibleEnvironment.compile_expression
+    # compile_expression hands compile() a parsed tree, not the text: the text is noted here.
+    expression: contextvars.ContextVar[str | None] = contextvars.ContextVar("expression", default=None)
+
+    def compile_expression(self, source, *args, **kwargs):
+        token = expression.set(str(source))
+        try:
+            return compile_expression_(self, source, *args, **kwargs)
+        finally:
+            expression.reset(token)
+
+    def compile_kept(self, source, name=None, filename=None, raw=False, defer_init=False):
+        if isinstance(source, str):
+            text = ("template", str(source))
+        elif expression.get() is not None:
+            text = ("expression", expression.get())
+        else:
+            return compile_(self, source, name, filename, raw, defer_init)
+        context = _TemplateCompileContext.current(optional=True)
+        key = repr((text, name, filename, raw, defer_init, context and context.escape_backslashes,
+                    type(self).__qualname__, [getattr(self, setting) for setting in _JINJA_SETTINGS],
+                    sorted(self.extensions), getattr(self.finalize, "__qualname__", self.finalize),
+                    _TemplateConfig.allow_embedded_templates, ansible_version, jinja2.__version__, sys.version))
+        path = os.path.join(directory, hashlib.sha256(key.encode()).hexdigest())
+        try:
+            with open(path, "rb") as handle:
+                return marshal.load(handle)
+        except (OSError, EOFError, ValueError, TypeError):
+            pass
+        code = compile_(self, source, name, filename, raw, defer_init)
+        # Written whole under another name, then renamed: a worker reading it meanwhile finds
+        # it or not, never half of it.
+        try:
+            with tempfile.NamedTemporaryFile(dir=directory, prefix=".new-", delete=False) as handle:
+                try:
+                    marshal.dump(code, handle)
+                except ValueError:
+                    os.unlink(handle.name)
+                    return code
+            os.replace(handle.name, path)
+        except OSError:
+            pass
+        return code
+
+    AnsibleEnvironment.compile = compile_kept
+    AnsibleEnvironment.compile_expression = compile_expression
+
+
+_install_jinja_cache(JINJA_CACHE)
 
 try:
     import ansible_mitogen.loaders
