@@ -162,4 +162,3 @@ else:
             _collection_dirs[:] = [path.decode("utf-8") for path in ansible.collections.list.list_collection_dirs()]
             _preload()
             return super().run(iterator, play_context)
-

@@ -1,6 +1,6 @@
-"""The strategy plugin's compile cache (plugins/strategy/linear_mitogen.py): a template
-compiled once is loaded by the next process, and renders as compiled; what changes the
-compiled code (the text, Ansible's backslash escaping) is another entry."""
+"""The strategy plugin's compile cache (plugins/strategy/linear_mitogen.py): the templates,
+expressions and template files a run compiled are loaded by the next run and render as
+they did; an entry that cannot be read is compiled again."""
 
 from __future__ import annotations
 
