@@ -23,6 +23,7 @@ description:
 author: glance-ha
 """
 
+import contextlib
 import contextvars
 import hashlib
 import marshal
@@ -140,8 +141,6 @@ else:
     # inherited (ansible-core's own note on the lexer: "pre-generate ... before forking").
     # Not the lookups: loading them all here made every worker slower.
     def _preload():
-        import contextlib
-
         from ansible.plugins.loader import action_loader, connection_loader, filter_loader, test_loader
         from ansible.template import Templar
 
