@@ -177,8 +177,15 @@ READ_ONLY = {
 SWITCH_LIMITED = "backend-tls-switch-limited"
 
 
+# Refused by a check of glance's own play, not in preflight: that play alone (--tags glance),
+# as an operator changing glance's options would run it. The plays before it only read on
+# a converged cluster (the whole run: 37 s against 20 s on the lab).
+GLANCE_PLAY_ONLY = {"glance-cannot-read"}
+
+
 def declare_read_only_runs():
-    refused = {case: ["site.yml", "-e", json.dumps(extra)] for case, (extra, _) in REFUSED.items()}
+    refused = {case: ["site.yml", *(["--tags", "glance"] if case in GLANCE_PLAY_ONLY else []), "-e", json.dumps(extra)]
+               for case, (extra, _) in REFUSED.items()}
     refused[SWITCH_LIMITED] = ["site.yml", "--limit", node_names()[0], "-e", json.dumps({"glance_ha_backend_tls": False})]
     # The release check, short, gathers the facts for the batch.
     return {**READ_ONLY, **refused}
