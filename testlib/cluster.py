@@ -243,6 +243,22 @@ def ipv4(node) -> str:
     return next(a for a in node.interface("eth0").addresses if "." in a)
 
 
+# GET from a node itself with the node's Python: the controllers have no HTTP client of their
+# own (keepalived's check speaks HTTP through bash).
+_GET = ("import sys, urllib.error, urllib.request\n"
+        "try:\n"
+        "    answer = urllib.request.urlopen(sys.argv[1], timeout=float(sys.argv[2]))\n"
+        "except urllib.error.HTTPError as error:\n"
+        "    answer = error\n"
+        "sys.stdout.write(str(answer.status) + '\\n' + answer.read().decode())\n")
+
+
+def get_on(node, url: str, timeout: float = 5) -> tuple[int, str]:
+    """The status and body of a plain-HTTP GET of `url` sent from `node`."""
+    status, _, body = node.check_output("python3 -c %s %s %s", _GET, url, str(timeout)).partition("\n")
+    return int(status), body
+
+
 # The secrets of the lab's inventory (inventory/lab/group_vars/all.yml), by variable name.
 LAB_SECRETS = ("glance_database_password", "glance_service_password", "lab_keystone_admin_password",
                "haproxy_stats_password", "lab_swift_password", "lab_s3_secret_key", "glance_rbd_key")

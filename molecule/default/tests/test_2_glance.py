@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from testlib.cluster import INVENTORY, BRICK, GLANCE_UID, MOUNT, backend_tls, glance, healthcheck, ipv4, show_table
+from testlib.cluster import INVENTORY, BRICK, GLANCE_UID, MOUNT, backend_tls, get_on, glance, healthcheck, ipv4, show_table
 
 
 # Per-node tests run on the controllers only (not on the lab Keystone).
@@ -38,7 +38,9 @@ def test_the_release_s_glance_serves_its_api_version(host):
     package, api = RELEASES[host.system_info.codename]
     assert host.package("glance-api").version.startswith(package + "-")
     address = "127.0.0.1" if backend_tls(host.backend.host) else ipv4(host)
-    versions = json.loads(host.check_output(f"curl --silent --fail --max-time 5 http://{address}:9292/versions"))
+    status, body = get_on(host, f"http://{address}:9292/versions")
+    assert status == 200, body
+    versions = json.loads(body)
     assert [v["id"] for v in versions["versions"] if v["status"] == "CURRENT"] == [api]
 
 

@@ -154,6 +154,9 @@ REFUSED = {
     "vip-not-an-address": ({"glance_ha_vip_address": "10.213.20.300"},
                            ["set glance_ha_vip_address to an unused IPv4 address"]),
     "check-interval-0": ({"haproxy_check_inter": 0}, ["haproxy_check_inter 0", "must be greater than 0"]),
+    # keepalived's check speaks plain HTTP itself.
+    "vip-check-over-https": ({"keepalived_check_url": "https://127.0.0.1:9300/haproxy-alive"},
+                             ["keepalived_check_url 'https://127.0.0.1:9300/haproxy-alive' must be http://address:port/path"]),
     "subsecond-vrrp2": ({"keepalived_vrrp_version": 2, "keepalived_advert_int": 0.5},
                         ["at least 1 s with VRRP version 2"]),
     "holder-bonus-with-preemption": ({"keepalived_preempt": True},

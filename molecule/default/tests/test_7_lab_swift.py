@@ -13,7 +13,7 @@ import uuid
 import pytest
 import yaml
 
-from testlib.cluster import INVENTORY, PROJECT, ipv4, lab_vars
+from testlib.cluster import INVENTORY, PROJECT, get_on, ipv4, lab_vars
 
 testinfra_hosts = [f"ansible://storage_lab?ansible_inventory={INVENTORY}"]
 
@@ -36,7 +36,7 @@ def test_servers_run_with_secrets_closed(host):
 
 def test_controllers_reach_the_proxy(nodes, proxy):
     for node in nodes:
-        assert node.check_output(f"curl -s -o /dev/null -w '%{{http_code}}' {proxy}/healthcheck") == "200"
+        assert get_on(node, f"{proxy}/healthcheck")[0] == 200, node.backend.host
 
 
 def test_object_round_trip_with_a_tempauth_token(host, proxy):
