@@ -9,14 +9,23 @@ import os
 import stat
 from pathlib import Path
 
-from testlib.cluster import INVENTORY, ipv4, node_names, playbook, recap
+import jinja2
+import yaml
+
+from testlib.cluster import INVENTORY, PROJECT, ipv4, node_names, playbook, recap
 
 NODE_DIR = "/etc/glance-ha/pki"
 
 
 def deploy_dir(vip: str) -> Path:
-    """The role's pki_dir on the deploy host (roles/pki/defaults: per VIP, under $HOME)."""
-    return Path(os.environ["HOME"]) / ".local" / "share" / "glance-ha" / "pki" / vip
+    """The role's pki_dir on the deploy host: its default (roles/pki/defaults, per VIP, under
+    $HOME) rendered here, its one lookup an environment variable of this process."""
+    def lookup(plugin: str, name: str) -> str:
+        assert plugin == "ansible.builtin.env", f"pki_dir's default looks up {plugin}: render it here too"
+        return os.environ[name]
+
+    template = yaml.safe_load((PROJECT / "roles" / "pki" / "defaults" / "main.yml").read_text())["pki_dir"]
+    return Path(jinja2.Environment().from_string(template).render(lookup=lookup, glance_ha_vip_address=vip))
 
 
 def mode(node, path: str) -> int:
