@@ -1,4 +1,4 @@
-"""Writing values into haproxy.cfg."""
+"""Writing values into haproxy.cfg, and the names of the backends it has."""
 
 from __future__ import annotations
 
@@ -11,6 +11,19 @@ def haproxy_quote(value: str) -> str:
     return "'" + str(value).replace("'", "'\\''") + "'"
 
 
+def haproxy_data_backend(service: dict) -> str:
+    """The backend of a service's image data (its requests matching data_path_regex)."""
+    return f"{service['name']}_data"
+
+
+def haproxy_backend_names(services: list[dict]) -> list[str]:
+    """Every backend of these services: each one's own, then the data backends of those
+    that have one (data_path_regex)."""
+    return ([service["name"] for service in services]
+            + [haproxy_data_backend(service) for service in services if "data_path_regex" in service])
+
+
 class FilterModule:
     def filters(self):
-        return {"haproxy_quote": haproxy_quote}
+        return {"haproxy_quote": haproxy_quote, "haproxy_data_backend": haproxy_data_backend,
+                "haproxy_backend_names": haproxy_backend_names}

@@ -1,5 +1,5 @@
-"""Unit tests of haproxy_quote (filter_plugins/haproxy_config.py): a value with any character
-reads back as one word. HAProxy's quoting (single quotes literal, a backslash escapes outside
+"""Unit tests of filter_plugins/haproxy_config.py: haproxy_quote (a value with any character
+reads back as one word) and the backends' names. HAProxy's quoting (single quotes literal, a backslash escapes outside
 them, adjacent pieces joined) is the POSIX shell's, which shlex implements."""
 
 from __future__ import annotations
@@ -20,3 +20,10 @@ _spec.loader.exec_module(haproxy_config)
 def test_a_quoted_value_reads_back_as_one_word(value):
     quoted = haproxy_config.haproxy_quote(value)
     assert shlex.split(f"stats auth {quoted}", comments=True) == ["stats", "auth", value]
+
+
+def test_every_backend_named_once_data_backends_after_the_services_own():
+    services = [{"name": "glance_api", "data_path_regex": "^/v2/images/[^/]+/file$"}, {"name": "glance_registry"}]
+    assert haproxy_config.haproxy_backend_names(services) == ["glance_api", "glance_registry", "glance_api_data"]
+    assert haproxy_config.haproxy_data_backend(services[0]) == "glance_api_data"
+    assert haproxy_config.haproxy_backend_names([]) == []
