@@ -1,6 +1,7 @@
 """Unit tests of filter_plugins/haproxy_config.py: haproxy_quote (a value with any character
-reads back as one word) and the backends' names. HAProxy's quoting (single quotes literal, a backslash escapes outside
-them, adjacent pieces joined) is the POSIX shell's, which shlex implements."""
+reads back as one word) and the backends' names. HAProxy's quoting (single quotes literal, a
+backslash escapes outside them, adjacent pieces joined) is the POSIX shell's, which shlex
+implements."""
 
 from __future__ import annotations
 
