@@ -26,7 +26,7 @@ from testinfra.utils.ansible_runner import AnsibleRunner
 
 from testlib import PROJECT, haproxy, role_python, tls, vip as vip_address
 from testlib.openstack import Api, admin_session, image_endpoint
-from testlib.playbooks import flat, recap  # noqa: F401 - the tests import them from here
+from testlib.playbooks import flat, recap, why_failed  # noqa: F401 - flat, recap: the tests import them from here
 
 MOUNT = "/var/lib/glance/images"
 VOLUME = "glance"
@@ -328,7 +328,7 @@ def _glance_cli(args: list[str], env: dict, timeout: float, check: bool, stdin: 
     run = subprocess.run(["glance", "--os-image-api-version", "2", *args], env=env, capture_output=True,
                          text=True, timeout=timeout, preexec_fn=None if stdin else _close_stdin)
     if check:
-        assert run.returncode == 0, run.stdout + run.stderr
+        assert run.returncode == 0, why_failed(run)
     return run
 
 
@@ -419,10 +419,12 @@ _HAPROXY_LOG = re.compile(r" (?P<status>\d{3}) \d+ \S+ \S+ (?P<term>\S{4}) \S+/\
 def incident_report(nodes, since: str, last: int = 60) -> str:
     """What the controllers logged since `since` (a `date '+%F %T'` of a node) that explains a
     failed request: keepalived state changes, HAProxy requests that were retried, ended
-    abnormally or answered 5xx, Galera members that found their own timers late (the node
-    stopped running) or changed state (state transfers, their failures), glance-api errors,
-    errors of the GlusterFS client under the image mount (a hung mount hangs every glance-api
-    worker), and when this machine itself stopped (stallwatch). At most the `last` lines of each kind per node; the commonest kinds first."""
+    abnormally or answered 4xx or 5xx (which server answered a stream's 403), Galera members
+    that found their own timers late (the node stopped running) or changed state (state
+    transfers, their failures), glance-api errors, errors of the GlusterFS client under the
+    image mount (a hung mount hangs every glance-api worker), and when this machine itself
+    stopped (stallwatch). At most the `last` lines of each kind per node; the commonest kinds
+    first."""
     kinds = {"haproxy": [], "glance-api": [], "glusterfs": [], "mariadb": [], "keepalived": []}
     mount_log = "/var/log/glusterfs/" + MOUNT.strip("/").replace("/", "-") + ".log"
     for node in nodes:
@@ -430,7 +432,7 @@ def incident_report(nodes, since: str, last: int = 60) -> str:
         journal = f"journalctl -q --since '{since}' -o short-precise --no-pager"
         proxied = [line for line in node.run(f"{journal} -u haproxy").stdout.splitlines()
                    if (m := _HAPROXY_LOG.search(line))
-                   and (m["status"] >= "500" or m["term"] != "----" or m["retries"] != "0")]
+                   and (m["status"] >= "400" or m["term"] != "----" or m["retries"] != "0")]
         # glance-registry too (legacy track): glance-api reads every image's metadata through it.
         errors = node.run(f"{journal} -u glance-api -u glance-registry -p warning; "
                           f"awk -v s='{since}' '$1\" \"$2 >= s && / (ERROR|CRITICAL) /' "

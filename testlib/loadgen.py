@@ -23,7 +23,7 @@ class Result:
     duration: float
     path: str
     status: int | None  # None: no HTTP answer
-    error: str = ""
+    error: str = ""  # why there was no answer, or the start of a non-2xx answer's body
 
     @property
     def ok(self) -> bool:
@@ -56,8 +56,12 @@ class Stream:
             headers = {"X-Auth-Token": self.token} if self.token else {}
             conn.request("GET", path, headers=headers)
             resp = conn.getresponse()
-            resp.read()  # a download counts only when every byte arrived
+            body = resp.read()  # a download counts only when every byte arrived
             status = resp.status
+            if not 200 <= status < 300:
+                # What the service said (glance's explanation of a 403, HAProxy's 503 page):
+                # the status alone does not tell a policy's refusal from a stale registry.
+                error = " ".join(body[:300].decode(errors="replace").split())
             conn.close()
         except (OSError, http.client.HTTPException) as err:
             error = f"{type(err).__name__}: {err}"

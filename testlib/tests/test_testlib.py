@@ -9,7 +9,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from testlib import haproxy, sampler, vip  # noqa: E402
-from testlib.playbooks import recap  # noqa: E402
+from testlib.playbooks import recap, why_failed  # noqa: E402
 
 RECAP = """
 PLAY RECAP *********************************************************************
@@ -26,6 +26,20 @@ def test_recap_reads_every_host_and_counter():
 
 def test_recap_of_an_output_without_one_is_empty():
     assert recap("ERROR! the playbook could not be found") == {}
+
+
+def test_why_failed_names_each_failed_task_first():
+    out = ("TASK [glance : Wait for glance-api] ****\nok: [ctl-1]\nfatal: [ctl-2]: FAILED! => {\"msg\": \"timed out\"}\n"
+           "RUNNING HANDLER [haproxy : Reload] ****\nfailed: [ctl-3] (item=x) => {\"rc\": 1}\n" + RECAP)
+    why = why_failed(subprocess.CompletedProcess([], 2, out, "boom"))
+    first = why.splitlines()[0]
+    assert first.startswith("[glance : Wait for glance-api] fatal: [ctl-2]: FAILED!")
+    assert "[haproxy : Reload] failed: [ctl-3] (item=x)" in first
+    assert why.endswith("boom") and "PLAY RECAP" in why
+
+
+def test_why_failed_of_a_run_without_a_failed_task_says_so():
+    assert why_failed(subprocess.CompletedProcess([], 4, "ERROR! no inventory", "")).startswith("exit 4, no failed task")
 
 
 def test_vip_holder_is_told_by_the_exact_address():

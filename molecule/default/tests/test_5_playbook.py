@@ -12,6 +12,7 @@ import yaml
 
 from testlib.cluster import (LAB_SECRETS, PROJECT, docker, flat, lab_vars, node_names, playbook, recap, scenario_label,
                              wait_for)
+from testlib.playbooks import why_failed
 
 BARE = "glance-ha-mol-bare"
 
@@ -214,7 +215,7 @@ def test_status_playbook_prints_the_cluster(read_only):
     """playbooks/status.yml: the VIP holder, every HAProxy's view, Galera, GlusterFS, health."""
     run = read_only.runs["status"]
     out = run.stdout
-    assert run.returncode == 0, out + run.stderr
+    assert run.returncode == 0, why_failed(run)
     assert all(r["changed"] == 0 and r["failed"] == 0 for r in recap(out).values()), out
     names = node_names()
     holder = re.search(r"VIP 10\.213\.20\.10 held by: (\S+)", out)
@@ -229,7 +230,7 @@ def test_status_playbook_prints_the_cluster(read_only):
 
 def test_release_check_reports_registry_absent(read_only):
     run = read_only.runs["release-check"]
-    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.returncode == 0, why_failed(run)
     assert "glance-registry: not deployed" in flat(run.stdout)
     assert "removed upstream in Victoria" in flat(run.stdout)
     assert all(r["changed"] == 0 for r in recap(run.stdout).values())
@@ -240,7 +241,7 @@ def test_a_second_run_on_the_converged_cluster_changes_nothing_and_prints_no_sec
     failure, every controller's files and services as before (check mode on a running
     cluster: test_9_rolling and test_9_reconfigure)."""
     run = read_only.runs["second-run"]
-    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.returncode == 0, why_failed(run)
     counts = recap(run.stdout)
     assert set(counts) >= set(node_names()), run.stdout
     assert all(r["changed"] == 0 and r["failed"] == 0 for r in counts.values()), counts

@@ -13,6 +13,7 @@ import jinja2
 import yaml
 
 from testlib.cluster import INVENTORY, PROJECT, ipv4, node_names, playbook, recap
+from testlib.playbooks import why_failed
 
 NODE_DIR = "/etc/glance-ha/pki"
 
@@ -84,7 +85,7 @@ def test_an_issue_runs_again_only_when_its_stamp_no_longer_matches(vip):
     finally:
         again = stamp.read_text()
         stamp.write_text(good)
-    assert run.returncode == 0, run.stdout[-3000:]
+    assert run.returncode == 0, why_failed(run)
     assert all(r["changed"] == 0 and r["failed"] == 0 for r in recap(run.stdout).values()), recap(run.stdout)
     # The node's own issue ran (on the deploy host), every other one was skipped.
     for task in ("Create the key", "Write the request", "Sign the certificate"):

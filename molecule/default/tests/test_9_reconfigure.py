@@ -19,6 +19,7 @@ import requests
 from testlib.cluster import (MOUNT, flat, incident_report, ipv4, lab_vars, node_state, rbd_images, recap,
                              storage_host, swift_session)
 from testlib.day2 import PLAYBOOK, Api, default_store_line, reconfigure, under_load
+from testlib.playbooks import why_failed
 from testlib.sampler import Sampler
 def _switch_under_load(api, images, nodes, store: str, *extra: str):
     """The switch to `store` with migration, under 20 requests a second: none failed, each
@@ -32,7 +33,7 @@ def _switch_under_load(api, images, nodes, store: str, *extra: str):
     run, stream, uploads = under_load(api, images, "-e", f"glance_default_store={store}",
                                       "-e", "glance_store_migrate=true", *extra, rate=20, stream_store="file")
     try:
-        assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+        assert run.returncode == 0, why_failed(run)
         out = flat(run.stdout)
         assert out.count("TASK [haproxy : Drain the server on every load balancer]") == len(nodes)
         assert out.count("TASK [haproxy : Put the server back in service on every load balancer]") == len(nodes)
@@ -127,7 +128,7 @@ def test_rbd_to_s3_with_migration_and_the_same_target_again_changes_nothing(api,
         run = reconfigure("-e", "glance_default_store=s3", "-e", "glance_store_migrate=true")
     finally:
         watch.finish()
-    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    assert run.returncode == 0, why_failed(run)
     secret = lab_vars()["lab_keystone_admin_password"]
     assert any("glance-ha-migrate-images" in line for line in watch.seen), sorted(watch.seen)[:50]
     assert not [line for line in watch.seen if secret in line]
@@ -146,7 +147,7 @@ def test_rbd_to_s3_with_migration_and_the_same_target_again_changes_nothing(api,
     # The same target again copies nothing and changes nothing on any node.
     before = [node_state(n) for n in nodes]
     again = reconfigure("-e", "glance_default_store=s3", "-e", "glance_store_migrate=true")
-    assert again.returncode == 0, again.stdout[-4000:]
+    assert again.returncode == 0, why_failed(again)
     assert all(c["changed"] == 0 for c in recap(again.stdout).values()), recap(again.stdout)
     assert "0 image(s) copied into s3" in flat(again.stdout)
     assert [node_state(n) for n in nodes] == before
@@ -161,7 +162,7 @@ def test_migration_can_drop_the_old_locations_after_verifying(api):
         assert api.show(image_id)["stores"] == "swift"
         run = reconfigure("-e", "glance_default_store=s3", "-e", "glance_store_migrate=true",
                           "-e", "glance_store_migrate_remove_old=true")
-        assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+        assert run.returncode == 0, why_failed(run)
         assert "1 image(s) copied into s3 and verified" in flat(run.stdout)
         assert "1 old location(s) removed" in flat(run.stdout)
         assert api.show(image_id)["stores"] == "s3"
@@ -269,7 +270,7 @@ def declare_read_only_runs():
 
 def test_check_mode_reports_the_change_and_changes_nothing(nodes, read_only):
     run = read_only.runs[CHECK]
-    assert run.returncode == 0, run.stdout[-4000:]
+    assert run.returncode == 0, why_failed(run)
     assert all(recap(run.stdout)[n]["changed"] > 0 for n in recap(run.stdout)), recap(run.stdout)
     assert read_only.after == read_only.before
     for node in nodes:

@@ -23,6 +23,7 @@ from testlib.cluster import (INVENTORY, cluster_whole, copy_fact_cache, docker, 
 from testlib.day2 import PLAYBOOK
 from testlib.loadgen import Stream
 from testlib.network import Route
+from testlib.playbooks import why_failed
 
 
 def _boot(names: list[str]) -> None:
@@ -59,7 +60,7 @@ def test_orderly_stop_of_every_controller_comes_back_with_site_yml(api, images, 
     assert _grastate(last)["safe_to_bootstrap"] == "1"
     assert all(_grastate(n)["safe_to_bootstrap"] == "0" for n in nodes[:-1])
     run = playbook("site.yml", inventory=INVENTORY)
-    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    assert run.returncode == 0, why_failed(run)
     # The bootstrap ran on the member that stopped last, and nowhere else.
     section = run.stdout.split("TASK [galera : Bootstrap a new Primary component]", 1)[1].split("\nTASK [", 1)[0]
     assert [line for line in section.splitlines() if line.startswith("changed:")] == [f"changed: [{names[-1]}]"], section
@@ -92,7 +93,7 @@ def test_a_controller_down_stops_the_playbooks_before_any_change(nodes, tmp_path
     # A run limited to it converges it alone: the Galera decision reads the members outside
     # the run from the first one (it failed on their missing reports before).
     run = playbook("site.yml", "--limit", down, inventory=INVENTORY)
-    assert run.returncode == 0, run.stdout[-3000:]
+    assert run.returncode == 0, why_failed(run)
     assert set(recap(run.stdout)) == {down} and recap(run.stdout)[down]["changed"] == 0, recap(run.stdout)
 
 

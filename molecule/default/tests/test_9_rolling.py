@@ -29,6 +29,7 @@ from testlib.cluster import (INVENTORY, all_up, flat, glance_conf, haproxy_serve
 from testlib.day2 import under_load
 from testlib.haproxy import StateWatch
 from testlib.openstack import admin_session
+from testlib.playbooks import why_failed
 
 CHANGED = {
     "glance_api_conf_overrides": {"DEFAULT": {"limit_param_default": 26}},
@@ -117,7 +118,7 @@ def rolled(api, images, nodes, vip, os_env, extra: list[str]):
 
 
 def assert_rolled(run, stream, uploads, watch, before, after, nodes, since):
-    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    assert run.returncode == 0, why_failed(run)
     assert len(stream.results) > 300
     assert stream.failed == [], stream.summary() + repr(stream.failed[:5]) + "\n" + incident_report(nodes, since)
     assert uploads.errors == [], uploads.errors
@@ -169,7 +170,7 @@ def test_check_mode_reports_every_change_and_makes_none(nodes, read_only, accoun
     waits must not look for glance where the new way will have it) and reports changes,
     while every node keeps its files, its services, its way and its database account."""
     run = read_only.runs[CHECK]
-    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    assert run.returncode == 0, why_failed(run)
     assert all(recap(run.stdout)[n.backend.host]["changed"] > 0 for n in nodes), recap(run.stdout)
     assert read_only.after == read_only.before
     for node in nodes:
@@ -254,5 +255,5 @@ def test_a_bad_value_costs_one_drained_controller_not_the_cluster(api, images, n
     finally:
         uploads.remove()
     repaired = site("--tags", "glance")
-    assert repaired.returncode == 0, repaired.stdout[-3000:]
+    assert repaired.returncode == 0, why_failed(repaired)
     wait_for(lambda: all_up(nodes), "every glance-api UP again", timeout=60, interval=1)

@@ -10,7 +10,7 @@ import os
 import pytest
 import requests
 
-from testlib.cluster import BRICK, MOUNT, api_url, ipv4
+from testlib.cluster import BRICK, MOUNT, api_url
 
 SIZE = 16 << 20
 

@@ -7,6 +7,7 @@ service restarts (new main PID, new start time)."""
 from __future__ import annotations
 
 from testlib.cluster import INVENTORY, legacy_releases, playbook, recap
+from testlib.playbooks import why_failed
 
 VERSION = legacy_releases()[0]  # test_5 upgrades it
 VENV = f"/opt/glance-{VERSION}"
@@ -25,7 +26,7 @@ def state(node) -> dict:
 def test_another_converge_reinstalls_and_restarts_nothing(nodes):
     before = {n.backend.host: state(n) for n in nodes}
     run = playbook("site.yml", inventory=INVENTORY)
-    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    assert run.returncode == 0, why_failed(run)
     counts = recap(run.stdout)
     assert counts and all(c["changed"] == 0 for c in counts.values()), counts
     assert {n.backend.host: state(n) for n in nodes} == before

@@ -17,6 +17,7 @@ import requests
 from testlib.cluster import INVENTORY, api_url, incident_report, legacy_releases, playbook
 
 from testlib.loadgen import Stream
+from testlib.playbooks import why_failed
 
 OLD, NEW, NEW_NAME = legacy_releases()
 
@@ -120,7 +121,7 @@ def test_upgrade_keeps_every_image(nodes, api, image_url):
         watch.stop.set()
         loader.join(timeout=300)
         watch.join(timeout=30)
-    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    assert run.returncode == 0, why_failed(run)
     # Every service restarted during the run, one node at a time: by systemd's clock, and by
     # the samples (which, two a second on a busy machine, can miss a short restart).
     windows = {n.backend.host: [down_window(n, unit) for unit in HealthWatch.PORTS] for n in nodes}

@@ -17,6 +17,7 @@ import os
 from testlib.cluster import flat, incident_report, legacy_releases, recap
 
 from testlib.day2 import default_store_line, reconfigure, under_load
+from testlib.playbooks import why_failed
 
 
 RUNNING = ("-e", f"glance_venv_version={legacy_releases()[1]}")  # test_5 upgraded to it
@@ -38,7 +39,7 @@ def test_file_to_swift_under_load_fails_no_request(api, images, nodes):
     since = nodes[0].check_output("date '+%F %T'")
     # Half the default scenario's rate: each request also crosses glance-registry (test_5).
     run, stream, uploads = under_load(api, images, *RUNNING, "-e", "glance_default_store=swift", rate=5)
-    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    assert run.returncode == 0, why_failed(run)
     out = flat(run.stdout)
     assert out.count("TASK [haproxy : Drain the server on every load balancer]") == len(nodes)
     assert len(stream.results) > 100
@@ -68,7 +69,7 @@ def test_new_uploads_land_in_swift(api):
 
 def test_the_same_target_again_changes_nothing(nodes):
     run = reconfigure(*RUNNING, "-e", "glance_default_store=swift")
-    assert run.returncode == 0, run.stdout[-4000:]
+    assert run.returncode == 0, why_failed(run)
     assert all(c["changed"] == 0 for c in recap(run.stdout).values()), recap(run.stdout)
 
 
