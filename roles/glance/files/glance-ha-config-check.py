@@ -11,7 +11,8 @@ raw `$x`) is an error too. Prints one line per bad value (no secret value) and e
 What only fails later (an address glance cannot bind) passes: the roll's health wait
 catches that on the first controller.
 
-Runs with glance's own interpreter. Installed by the glance role of glance-ha.
+Runs with glance's own interpreter, as root: the options' listing is kept per release in
+CACHE_DIR. Installed by the glance role of glance-ha.
 """
 
 from __future__ import annotations
