@@ -26,7 +26,7 @@ from testinfra.utils.ansible_runner import AnsibleRunner
 
 from testlib import PROJECT, haproxy, role_python, tls, vip as vip_address
 from testlib.openstack import Api, admin_session, image_endpoint
-from testlib.playbooks import flat, recap, why_failed  # noqa: F401 - flat, recap: the tests import them from here
+from testlib.playbooks import flat, recap  # noqa: F401 - the tests import them from here
 
 MOUNT = "/var/lib/glance/images"
 VOLUME = "glance"
@@ -328,7 +328,7 @@ def _glance_cli(args: list[str], env: dict, timeout: float, check: bool, stdin: 
     run = subprocess.run(["glance", "--os-image-api-version", "2", *args], env=env, capture_output=True,
                          text=True, timeout=timeout, preexec_fn=None if stdin else _close_stdin)
     if check:
-        assert run.returncode == 0, why_failed(run)
+        assert run.returncode == 0, run.stdout + run.stderr
     return run
 
 
