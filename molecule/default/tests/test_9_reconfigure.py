@@ -21,6 +21,8 @@ from testlib.cluster import (MOUNT, flat, incident_report, ipv4, lab_vars, node_
 from testlib.day2 import PLAYBOOK, Api, default_store_line, reconfigure, under_load
 from testlib.playbooks import why_failed
 from testlib.sampler import Sampler
+
+
 def _switch_under_load(api, images, nodes, store: str, *extra: str):
     """The switch to `store` with migration, under 20 requests a second: none failed, each
     controller drained and put back once, every image copied, verified and still the same.
